@@ -1,0 +1,133 @@
+"""Jinja extension of the template: validates inputs and renders them safely.
+
+Validation runs while cookiecutter renders the variables, before it creates
+any file or directory: a pre-generation hook would run too late, after the
+project directory (named from the unchecked slug) already exists.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+import sys
+import unicodedata
+
+from cookiecutter.exceptions import FailedHookException
+from jinja2.ext import Extension
+from slugify import slugify
+
+SUPPORTED_PYTHON = ("3.10", "3.11", "3.12", "3.13", "3.14")
+MAX_NAME_LENGTH = 200
+MAX_SLUG_LENGTH = 50
+# Module names a project package must not shadow: it sits first on sys.path.
+TAKEN_MODULE_NAMES = frozenset(sys.stdlib_module_names) | {
+    "app",
+    "compose",
+    "conftest",
+    "debugpy",
+    "dotenv",
+    "flask",
+    "gunicorn",
+    "jinja2",
+    "pytest",
+    "scripts",
+    "setup",
+    "tests",
+    "watchdog",
+    "werkzeug",
+}
+SLUG_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+
+
+class InvalidInput(FailedHookException):
+    """A template variable was rejected; cookiecutter's CLI prints the message."""
+
+
+def python_slug(name: str) -> str:
+    """Derive a default package name from free text: 'My Shop!' -> 'my_shop'."""
+    slug = slugify(str(name), separator="_", max_length=MAX_SLUG_LENGTH)
+    if slug[:1].isdigit():
+        slug = f"app_{slug}"
+    if slug in TAKEN_MODULE_NAMES or keyword.iskeyword(slug):
+        slug = f"{slug}_app"
+    return slug
+
+
+def slug_problem(slug: object) -> str | None:
+    """Why `slug` cannot name the package and its directory, or None."""
+    if not isinstance(slug, str) or not SLUG_PATTERN.fullmatch(slug):
+        return (
+            "must start with a lowercase letter and hold only lowercase letters, "
+            "digits and underscores (it names a directory and a Python package)"
+        )
+    if len(slug) > MAX_SLUG_LENGTH:
+        return f"must be at most {MAX_SLUG_LENGTH} characters long"
+    if keyword.iskeyword(slug):
+        return "is a Python keyword"
+    if slug in TAKEN_MODULE_NAMES:
+        return "would shadow a module of the standard library or a dependency"
+    return None
+
+
+def name_problem(name: object) -> str | None:
+    """Why `name` cannot be the project's display name, or None."""
+    if not isinstance(name, str) or not name.strip():
+        return "must not be empty"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"must be at most {MAX_NAME_LENGTH} characters long"
+    if any(unicodedata.category(char) in ("Cc", "Cs") for char in name):
+        return "must be a single line without control characters"
+    return None
+
+
+def python_version_problem(version: object) -> str | None:
+    """Why `version` is not a supported Python version, or None."""
+    if version not in SUPPORTED_PYTHON:
+        return f"must be one of {', '.join(SUPPORTED_PYTHON)}"
+    return None
+
+
+def check_inputs(cookiecutter: dict) -> str:
+    """Reject the first invalid variable with a message that says how to fix it."""
+    checks = (
+        ("project_name", name_problem),
+        ("project_slug", slug_problem),
+        ("python_version", python_version_problem),
+    )
+    for key, problem_of in checks:
+        value = cookiecutter.get(key)
+        problem = problem_of(value)
+        if problem:
+            raise InvalidInput(
+                f"Invalid {key} {value!r}: it {problem}. Nothing was written."
+            )
+    return ""
+
+
+def quoted(value: str) -> str:
+    """A double-quoted string literal, valid in Python, TOML and YAML alike.
+
+    Names hold no control characters or surrogates (see name_problem), so
+    JSON's escapes are the ones the three languages share.
+    """
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def markdown_text(value: str) -> str:
+    """Text that Markdown shows as written: HTML and Markdown syntax escaped."""
+    escaped = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*_{}\[\]()#+\-!|~])", r"\\\1", escaped)
+
+
+class TemplateExtension(Extension):
+    """Registers the filters above for cookiecutter.json and the templates."""
+
+    def __init__(self, environment):
+        super().__init__(environment)
+        environment.filters.update(
+            check_inputs=check_inputs,
+            markdown_text=markdown_text,
+            python_slug=python_slug,
+            quoted=quoted,
+        )

@@ -1,0 +1,18 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from . import config, views
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Create the app; `overrides` win over every other setting (tests use it)."""
+    app = Flask(__name__)
+    config.load(app, overrides)
+    app.register_blueprint(views.bp)
+    return app

@@ -1,0 +1,36 @@
+"""Fixtures shared by the generation tests and the Docker tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from cookiecutter.main import cookiecutter
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_DIR = REPO_ROOT / "template"
+
+
+def generate_project(output_dir: Path, **context: str) -> Path:
+    """Run cookiecutter on this repository as a user would, without prompts."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    return Path(
+        cookiecutter(
+            str(REPO_ROOT),
+            no_input=True,
+            output_dir=str(output_dir),
+            extra_context=context,
+            default_config=True,
+        )
+    )
+
+
+@pytest.fixture
+def generate(tmp_path: Path) -> Callable[..., Path]:
+    """Generate a project under this test's temporary directory."""
+
+    def _generate(**context: str) -> Path:
+        return generate_project(tmp_path / "out", **context)
+
+    return _generate

@@ -1,0 +1,132 @@
+"""The dev service: debug server, debugger, bind mount and polling reloader."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+
+import pytest
+
+from tests.docker.conftest import get, wait_for
+
+PROBE_VIEW = '''
+
+@bp.get("/probe")
+def probe():
+    return {marker!r}
+'''
+BOOM_VIEW = '''
+
+@bp.get("/boom")
+def boom():
+    raise RuntimeError("boom from a test")
+'''
+
+
+@pytest.fixture(scope="module")
+def dev(new_stack):
+    stack = new_stack(project_name="Dev Shop")
+    # Plain `up`, no service named: COMPOSE_PROFILES=dev in .env selects dev.
+    with stack.running("up --build --wait --wait-timeout 120"):
+        yield stack
+
+
+@pytest.fixture
+def views(dev):
+    """views.py of the dev stack, restored after the test."""
+    path = dev.path(f"{dev.slug}/views.py")
+    original = path.read_text()
+    yield path
+    write_in_place(path, original)
+
+
+def write_in_place(path, text: str) -> None:
+    """Overwrite the file's content, keeping its inode (most editors)."""
+    with open(path, "r+") as file:
+        file.write(text)
+        file.truncate()
+
+
+def write_by_rename(path, text: str) -> None:
+    """Write a new file and rename it over the old one (vim, JetBrains)."""
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+def wait_until_served(dev, path: str, expected: str, timeout: float = 10) -> float:
+    """Seconds until GET `path` answers exactly `expected`."""
+    start = time.monotonic()
+    wait_for(lambda: get(dev.url("dev", path), timeout=5).text == expected, timeout)
+    return time.monotonic() - start
+
+
+def test_plain_up_starts_dev_only(dev):
+    assert dev.services_running() == {"dev"}
+
+
+def test_dev_serves_the_app(dev):
+    response = get(dev.url("dev"))
+    assert response.status_code == 200
+    assert "Dev Shop" in response.text
+    assert get(dev.url("dev", "/healthz")).json() == {"status": "ok"}
+
+
+def test_dev_container_is_healthy_and_in_debug_mode(dev):
+    container = dev.container("dev")
+    assert container.attrs["State"]["Health"]["Status"] == "healthy"
+    assert "Debugger is active" in dev.logs("dev")
+
+
+def test_exception_shows_the_werkzeug_debugger(dev, views):
+    write_in_place(views, views.read_text() + BOOM_VIEW)
+    page = wait_for(
+        lambda: (r := get(dev.url("dev", "/boom"))).status_code == 500 and r.text
+    )
+    assert "Werkzeug Debugger" in page
+    assert "RuntimeError: boom from a test" in page
+    assert "Traceback" in page
+
+
+@pytest.mark.parametrize("write", [write_in_place, write_by_rename])
+def test_host_edit_is_served(dev, views, write):
+    marker = f"edited-{write.__name__}-{uuid.uuid4().hex}"
+    write(views, views.read_text() + PROBE_VIEW.format(marker=marker))
+    wait_until_served(dev, "/probe", marker)
+
+
+def test_syntax_error_keeps_the_server_up_and_a_fix_recovers(dev, views):
+    original = views.read_text()
+    write_in_place(views, original + "\ndef broken(:\n")
+    page = wait_for(
+        lambda: (r := get(dev.url("dev"))).status_code == 500 and "SyntaxError" in r.text
+    )
+    assert page
+    marker = f"fixed-{uuid.uuid4().hex}"
+    write_in_place(views, original + PROBE_VIEW.format(marker=marker))
+    wait_until_served(dev, "/probe", marker)
+    assert get(dev.url("dev")).status_code == 200
+
+
+def test_flask_cli_works_in_the_container(dev):
+    routes = dev.compose("exec", "-T", "dev", "flask", "routes").stdout
+    assert "main.index" in routes
+    assert "main.health" in routes
+
+
+def test_generated_project_suite_passes_in_the_dev_image(dev):
+    result = dev.compose(
+        "run", "--rm", "--no-deps", "-T", "dev", "pytest", "-q", "-p", "no:cacheprovider",
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " passed" in result.stdout
+
+
+def test_generated_project_is_lint_clean(dev):
+    result = dev.compose(
+        "run", "--rm", "--no-deps", "-T", "dev", "ruff", "check", "--no-cache", ".",
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,96 @@
+"""The prod service: gunicorn, debug forced off, SECRET_KEY required."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.docker.conftest import get, wait_for
+
+BOOM_VIEW = '''
+
+@bp.get("/boom")
+def boom():
+    raise RuntimeError("secret detail from a test")
+'''
+PROD_UP = "--profile prod up --build --wait --wait-timeout 120"
+
+
+def with_crash_route(stack):
+    views = stack.path(f"{stack.slug}/views.py")
+    views.write_text(views.read_text() + BOOM_VIEW)
+    return stack
+
+
+def app_debug_flag(stack) -> str:
+    """app.debug of the production app, built in the running container."""
+    code = f"from {stack.slug}.wsgi import app; print(app.debug)"
+    return stack.compose("exec", "-T", "prod", "python", "-c", code).stdout.strip()
+
+
+def assert_no_debug_exposed(stack) -> None:
+    response = get(stack.url("prod", "/boom"))
+    assert response.status_code == 500
+    assert "Internal Server Error" in response.text
+    for leak in ("Traceback", "secret detail", "Werkzeug Debugger", "__debugger__"):
+        assert leak not in response.text
+    debugger_asset = get(
+        stack.url("prod", "/?__debugger__=yes&cmd=resource&f=debugger.js")
+    )
+    assert "Werkzeug" not in debugger_asset.text
+    assert app_debug_flag(stack) == "False"
+
+
+@pytest.fixture(scope="module")
+def prod(new_stack):
+    stack = with_crash_route(new_stack(project_name="Prod Shop"))
+    with stack.running(PROD_UP):
+        yield stack
+
+
+def test_prod_serves_through_gunicorn(prod):
+    response = get(prod.url("prod"))
+    assert response.status_code == 200
+    assert "Prod Shop" in response.text
+    assert response.headers["Server"].startswith("gunicorn")
+    assert get(prod.url("prod", "/healthz")).json() == {"status": "ok"}
+
+
+def test_profile_prod_starts_no_dev_service(prod):
+    assert prod.services_running() == {"prod"}
+
+
+def test_prod_hides_errors(prod):
+    assert_no_debug_exposed(prod)
+
+
+def test_flask_debug_in_the_environment_is_ignored(new_stack):
+    stack = with_crash_route(new_stack())
+    stack.add_override('services:\n  prod:\n    environment:\n      FLASK_DEBUG: "1"\n')
+    with stack.running(PROD_UP):
+        env = stack.compose("exec", "-T", "prod", "env").stdout
+        assert "FLASK_DEBUG=1" in env.splitlines()
+        assert_no_debug_exposed(stack)
+
+
+def test_flask_debug_in_dotenv_is_ignored(new_stack):
+    stack = with_crash_route(new_stack())
+    stack.set_env(FLASK_DEBUG="1")
+    with stack.running(PROD_UP):
+        env = stack.compose("exec", "-T", "prod", "env").stdout
+        assert "FLASK_DEBUG=1" in env.splitlines()
+        assert_no_debug_exposed(stack)
+
+
+def test_prod_refuses_to_start_without_secret_key(new_stack):
+    stack = new_stack()
+    stack.unset_env("SECRET_KEY")
+    with stack.running("--profile prod up --build --detach"):
+        logs = wait_for(
+            lambda: "SECRET_KEY is not set" in (text := stack.logs("prod")) and text,
+            timeout=60,
+        )
+        assert "secrets.token_urlsafe" in logs
+        state = stack.container("prod").attrs["State"]
+        assert not (state["Running"] and state.get("Health", {}).get("Status") == "healthy")
+        with pytest.raises(Exception):  # noqa: B017 - nothing may answer
+            get(stack.url("prod", "/healthz"), timeout=2).raise_for_status()

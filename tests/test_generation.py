@@ -1,0 +1,156 @@
+"""Generating projects through cookiecutter's API, as `cookiecutter <repo>` does."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from cookiecutter.exceptions import FailedHookException
+
+from tests.conftest import REPO_ROOT, generate_project
+
+NASTY_NAMES = [
+    "My Flask App",
+    'Bob\'s "Quoted" Shop',
+    "Fish & Chips <Ltd>",
+    "Café Ünïcödé Straße",
+    "日本語のアプリ",
+    "Emoji 🚀 Rocket 😀",
+    "<script>alert(1)</script>",
+    "$(rm -rf /) `id` ${HOME}",
+    'back\\slash """triple""" \'\'\'',
+    "# not a comment: [section] key = value",
+    "{{ 7 * 7 }}",
+    "x" * 200,
+]
+
+
+def tree(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*")}
+
+
+def files_of(project: Path, *suffixes: str) -> list[Path]:
+    return [p for p in project.rglob("*") if p.is_file() and p.name.endswith(suffixes)]
+
+
+def test_defaults(generate):
+    project = generate()
+    assert project.name == "my_flask_app"
+    for path in [
+        "Dockerfile",
+        "docker-compose.yml",
+        "compose/gunicorn.conf.py",
+        "scripts/devserver.py",
+        "my_flask_app/__init__.py",
+        "my_flask_app/views.py",
+        "my_flask_app/config.py",
+        "tests/test_views.py",
+        "pyproject.toml",
+        ".env.example",
+        ".dockerignore",
+        ".gitignore",
+        "README.md",
+    ]:
+        assert (project / path).is_file(), path
+    assert "FROM ${PYTHON_IMAGE} AS base" in (project / "Dockerfile").read_text()
+    assert "ARG PYTHON_IMAGE=python:3.13-slim" in (project / "Dockerfile").read_text()
+
+
+def test_no_template_syntax_is_left_unrendered(generate):
+    project = generate()
+    for path in files_of(project, ".py", ".toml", ".yml", ".md", ".env", "Dockerfile"):
+        assert "cookiecutter" not in path.read_text(encoding="utf-8"), path
+
+
+def test_post_generation_writes_a_random_secret_key(generate, tmp_path):
+    first = generate(project_name="One")
+    second = generate(project_name="Two")
+    keys = [
+        re.search(r"^SECRET_KEY=(.+)$", (p / ".env").read_text(), re.M).group(1)
+        for p in (first, second)
+    ]
+    assert all(len(key) >= 48 for key in keys)
+    assert keys[0] != keys[1]
+    assert "SECRET_KEY=change-me" in (first / ".env.example").read_text()
+    assert ".env" in (first / ".gitignore").read_text().splitlines()
+    assert ".env" in (first / ".dockerignore").read_text().splitlines()
+
+
+@pytest.mark.parametrize("name", NASTY_NAMES)
+def test_any_name_renders_files_that_parse(tmp_path, name):
+    project = generate_project(tmp_path / "out", project_name=name)
+    assert re.fullmatch(r"[a-z][a-z0-9_]*", project.name)
+    for path in files_of(project, ".py"):
+        ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for path in files_of(project, ".toml"):
+        tomllib.loads(path.read_text(encoding="utf-8"))
+    for path in files_of(project, ".yml", ".yaml"):
+        yaml.safe_load(path.read_text(encoding="utf-8"))
+    config = (project / project.name / "config.py").read_text(encoding="utf-8")
+    rendered = ast.literal_eval(
+        re.search(r"^PROJECT_NAME = (.+)$", config, re.M).group(1)
+    )
+    expected = "49" if name == "{{ 7 * 7 }}" else name  # cookiecutter renders values
+    assert rendered == expected
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["description"] == expected
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert "<script>" not in readme
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        {"project_slug": "a/../../escaped"},
+        {"project_slug": "../escaped"},
+        {"project_slug": "/tmp/absolute"},
+        {"project_slug": "sub/dir"},
+        {"project_slug": ".."},
+        {"project_slug": "My Shop"},
+        {"project_slug": "my-shop"},
+        {"project_slug": "class"},
+        {"project_slug": "1abc"},
+        {"project_slug": "flask"},
+        {"project_slug": ""},
+        {"project_slug": "{{ '../x' }}"},
+        {"project_name": ""},
+        {"project_name": "two\nlines"},
+        {"project_name": "!!!"},
+        {"python_version": "2.7"},
+        {"python_version": "3.13\nRUN rm -rf /"},
+    ],
+    ids=repr,
+)
+def test_bad_input_is_rejected_and_leaves_nothing(tmp_path, context):
+    sandbox = tmp_path / "sandbox"
+    output = sandbox / "deep" / "out"
+    output.mkdir(parents=True)
+    before = tree(tmp_path)
+    absolute_target = Path("/tmp/absolute")
+    assert not absolute_target.exists()
+
+    with pytest.raises(FailedHookException, match=r"Invalid \w+ .*Nothing was written"):
+        generate_project(output, **context)
+
+    assert tree(tmp_path) == before
+    assert not absolute_target.exists()
+
+
+def test_cli_reports_bad_input_in_one_clear_line(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(tmp_path),
+         str(REPO_ROOT), "project_slug=../x"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Invalid project_slug '../x'" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    assert list(tmp_path.iterdir()) == []
