@@ -144,8 +144,16 @@ def test_bad_input_is_rejected_and_leaves_nothing(tmp_path, context):
 
 def test_cli_reports_bad_input_in_one_clear_line(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(tmp_path),
-         str(REPO_ROOT), "project_slug=../x"],
+        [
+            sys.executable,
+            "-m",
+            "cookiecutter",
+            "--no-input",
+            "-o",
+            str(tmp_path),
+            str(REPO_ROOT),
+            "project_slug=../x",
+        ],
         capture_output=True,
         text=True,
         check=False,

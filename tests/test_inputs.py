@@ -33,9 +33,28 @@ def test_default_slug_is_a_valid_package_name(name, slug):
 
 @pytest.mark.parametrize(
     "slug",
-    ["", "My_Shop", "my-shop", "my shop", "a/../../x", "../x", "/abs", "..", ".x",
-     "1abc", "_private", "class", "None", "os", "flask", "tests", "a" * 51,
-     "über", "a\nb", "{{ x }}"],
+    [
+        "",
+        "My_Shop",
+        "my-shop",
+        "my shop",
+        "a/../../x",
+        "../x",
+        "/abs",
+        "..",
+        ".x",
+        "1abc",
+        "_private",
+        "class",
+        "None",
+        "os",
+        "flask",
+        "tests",
+        "a" * 51,
+        "über",
+        "a\nb",
+        "{{ x }}",
+    ],
 )
 def test_bad_slugs_are_rejected(slug):
     assert ext.slug_problem(slug)

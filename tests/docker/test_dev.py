@@ -8,20 +8,20 @@ import uuid
 
 import pytest
 
-from tests.docker.conftest import get, wait_for
+from tests.docker.stack import get, wait_for
 
-PROBE_VIEW = '''
+PROBE_VIEW = """
 
 @bp.get("/probe")
 def probe():
     return {marker!r}
-'''
-BOOM_VIEW = '''
+"""
+BOOM_VIEW = """
 
 @bp.get("/boom")
 def boom():
     raise RuntimeError("boom from a test")
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +100,9 @@ def test_syntax_error_keeps_the_server_up_and_a_fix_recovers(dev, views):
     original = views.read_text()
     write_in_place(views, original + "\ndef broken(:\n")
     page = wait_for(
-        lambda: (r := get(dev.url("dev"))).status_code == 500 and "SyntaxError" in r.text
+        lambda: (
+            (r := get(dev.url("dev"))).status_code == 500 and "SyntaxError" in r.text
+        )
     )
     assert page
     marker = f"fixed-{uuid.uuid4().hex}"
@@ -117,7 +119,15 @@ def test_flask_cli_works_in_the_container(dev):
 
 def test_generated_project_suite_passes_in_the_dev_image(dev):
     result = dev.compose(
-        "run", "--rm", "--no-deps", "-T", "dev", "pytest", "-q", "-p", "no:cacheprovider",
+        "run",
+        "--rm",
+        "--no-deps",
+        "-T",
+        "dev",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -126,7 +136,15 @@ def test_generated_project_suite_passes_in_the_dev_image(dev):
 
 def test_generated_project_is_lint_clean(dev):
     result = dev.compose(
-        "run", "--rm", "--no-deps", "-T", "dev", "ruff", "check", "--no-cache", ".",
+        "run",
+        "--rm",
+        "--no-deps",
+        "-T",
+        "dev",
+        "ruff",
+        "check",
+        "--no-cache",
+        ".",
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
