@@ -14,6 +14,7 @@ import sys
 import unicodedata
 
 from cookiecutter.exceptions import FailedHookException
+from jinja2 import Environment, TemplateSyntaxError, meta
 from jinja2.ext import Extension
 from slugify import slugify
 
@@ -121,7 +122,43 @@ def markdown_text(value: str) -> str:
 
 
 class TemplateExtension(Extension):
-    """Registers the filters above for cookiecutter.json and the templates."""
+    """Registers the filters above for cookiecutter.json and the templates.
+
+    cookiecutter renders every value given to it as a Jinja template: a value
+    such as `{{ oops` would otherwise stop it with a traceback.
+    """
+
+    def preprocess(self, source, name, filename=None):
+        if name is None and filename is None:  # a value, not a template file
+            problem = self._template_problem(source)
+            if problem:
+                raise InvalidInput(
+                    f"Invalid input {source!r}: cookiecutter renders values as "
+                    f"Jinja templates and {problem}. Write {{{{ '{{{{' }}}} for a "
+                    "literal '{{'. Nothing was written."
+                )
+        return source
+
+    def _template_problem(self, source: str) -> str | None:
+        try:
+            tree = self._parser().parse(source)
+        except TemplateSyntaxError as error:
+            return f"this one does not parse ({error.message})"
+        unknown = meta.find_undeclared_variables(tree) - {"cookiecutter"}
+        if unknown:
+            return f"this one uses unknown names: {', '.join(sorted(unknown))}"
+        return None
+
+    def _parser(self) -> Environment:
+        """An environment that parses like cookiecutter's, without this hook."""
+        others = [
+            type(ext)
+            for ext in self.environment.extensions.values()
+            if not isinstance(ext, TemplateExtension)
+        ]
+        parser = Environment(extensions=others)
+        parser.filters.update(self.environment.filters)
+        return parser
 
     def __init__(self, environment):
         super().__init__(environment)

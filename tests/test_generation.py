@@ -6,12 +6,15 @@ import ast
 import re
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
-from cookiecutter.exceptions import FailedHookException
+from cookiecutter.exceptions import FailedHookException, UndefinedVariableInTemplate
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import REPO_ROOT, generate_project
 
@@ -37,6 +40,16 @@ def tree(root: Path) -> set[str]:
 
 def files_of(project: Path, *suffixes: str) -> list[Path]:
     return [p for p in project.rglob("*") if p.is_file() and p.name.endswith(suffixes)]
+
+
+def assert_files_parse(project: Path) -> None:
+    assert re.fullmatch(r"[a-z][a-z0-9_]*", project.name)
+    for path in files_of(project, ".py"):
+        ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for path in files_of(project, ".toml"):
+        tomllib.loads(path.read_text(encoding="utf-8"))
+    for path in files_of(project, ".yml", ".yaml"):
+        yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def test_defaults(generate):
@@ -85,13 +98,7 @@ def test_post_generation_writes_a_random_secret_key(generate, tmp_path):
 @pytest.mark.parametrize("name", NASTY_NAMES)
 def test_any_name_renders_files_that_parse(tmp_path, name):
     project = generate_project(tmp_path / "out", project_name=name)
-    assert re.fullmatch(r"[a-z][a-z0-9_]*", project.name)
-    for path in files_of(project, ".py"):
-        ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    for path in files_of(project, ".toml"):
-        tomllib.loads(path.read_text(encoding="utf-8"))
-    for path in files_of(project, ".yml", ".yaml"):
-        yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert_files_parse(project)
     config = (project / project.name / "config.py").read_text(encoding="utf-8")
     rendered = ast.literal_eval(
         re.search(r"^PROJECT_NAME = (.+)$", config, re.M).group(1)
@@ -119,6 +126,8 @@ def test_any_name_renders_files_that_parse(tmp_path, name):
         {"project_slug": "flask"},
         {"project_slug": ""},
         {"project_slug": "{{ '../x' }}"},
+        {"project_name": "{{ unclosed"},
+        {"project_name": "{{ unknown_name }}"},
         {"project_name": ""},
         {"project_name": "two\nlines"},
         {"project_name": "!!!"},
@@ -162,3 +171,54 @@ def test_cli_reports_bad_input_in_one_clear_line(tmp_path):
     assert "Invalid project_slug '../x'" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+NASTY_PIECES = st.sampled_from(
+    [
+        "{{",
+        "}}",
+        "{%",
+        "%}",
+        "{#",
+        "/",
+        "..",
+        "\n",
+        "\t",
+        "'",
+        '"',
+        "&",
+        "<",
+        ">",
+        "é",
+        "ß",
+        "😀",
+        "日本",
+        " ",
+        "a",
+        "Z",
+        "9",
+        "_",
+        "-",
+        "\\",
+        "\x00",
+        "#",
+        "$",
+    ]
+)
+NASTY_TEXT = st.one_of(st.text(max_size=60), st.lists(NASTY_PIECES).map("".join))
+REJECTIONS = (FailedHookException, UndefinedVariableInTemplate)
+
+
+@settings(max_examples=150, deadline=None)
+@given(variable=st.sampled_from(["project_name", "project_slug"]), value=NASTY_TEXT)
+def test_any_input_renders_files_that_parse_or_is_rejected_cleanly(variable, value):
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        output = root / "out"
+        try:
+            project = generate_project(output, **{variable: value})
+        except REJECTIONS:
+            assert tree(root) == {"out"}, "a rejected input left files behind"
+            return
+        assert project.parent == output
+        assert_files_parse(project)

@@ -148,3 +148,8 @@ def test_generated_project_is_lint_clean(dev):
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dev_port_is_published_on_loopback_only(dev):
+    bindings = dev.container("dev").attrs["NetworkSettings"]["Ports"]["5000/tcp"]
+    assert {b["HostIp"] for b in bindings} == {"127.0.0.1"}

@@ -95,3 +95,68 @@ def test_prod_refuses_to_start_without_secret_key(new_stack):
             state["Running"] and state.get("Health", {}).get("Status") == "healthy"
         )
         assert not answers_ok(stack.url("prod", "/healthz"))
+
+
+def run_in(stack, *command: str) -> str:
+    return stack.compose("exec", "-T", "prod", *command).stdout.strip()
+
+
+def test_prod_runs_as_a_non_root_user(prod):
+    assert prod.container("prod").attrs["Config"]["User"] == "app"
+    assert run_in(prod, "id", "-u") == "10001"
+
+
+def test_prod_root_filesystem_is_read_only(prod):
+    assert prod.container("prod").attrs["HostConfig"]["ReadonlyRootfs"] is True
+    attempt = prod.compose(
+        "exec", "-T", "prod", "python", "-c", "open('/app/written', 'w')", check=False
+    )
+    assert attempt.returncode != 0
+    assert "Read-only file system" in attempt.stderr + attempt.stdout
+    assert run_in(prod, "python", "-c", "open('/tmp/ok', 'w'); print('ok')") == "ok"
+
+
+def test_prod_has_no_capabilities_and_no_new_privileges(prod):
+    host_config = prod.container("prod").attrs["HostConfig"]
+    assert host_config["CapDrop"] == ["ALL"]
+    assert not host_config["CapAdd"]
+    assert "no-new-privileges:true" in host_config["SecurityOpt"]
+    status = run_in(prod, "cat", "/proc/1/status")
+    assert "CapEff:\t0000000000000000" in status
+    assert "NoNewPrivs:\t1" in status
+
+
+def test_prod_mounts_no_sources(prod):
+    mounts = prod.container("prod").attrs["Mounts"]
+    assert [m for m in mounts if m["Type"] == "bind"] == []
+
+
+def test_prod_image_holds_only_what_runs(prod):
+    assert set(run_in(prod, "ls", "-A", "/app").split()) == {
+        "compose",  # gunicorn.conf.py
+        "requirements",  # base.txt, what the image installed
+        "scripts",
+        prod.slug,
+    }
+    assert run_in(prod, "ls", "/app/scripts") == "healthcheck.py"
+    found = run_in(
+        prod,
+        "python",
+        "-c",
+        "import importlib.util as u; names = ('watchdog', 'pytest', 'ruff', 'dotenv'); "
+        "print([name for name in names if u.find_spec(name)])",
+    )
+    # python-dotenv is a runtime dependency (flask CLI); the dev tools are not.
+    assert found == "['dotenv']"
+    assert run_in(prod, "find", "/app", "-name", ".env*", "-o", "-name", ".git") == ""
+
+
+def test_prod_is_healthy_and_restarts(prod):
+    attrs = prod.container("prod").attrs
+    assert attrs["State"]["Health"]["Status"] == "healthy"
+    assert attrs["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
+
+
+def test_prod_port_is_published_on_loopback_only(prod):
+    bindings = prod.container("prod").attrs["NetworkSettings"]["Ports"]["8000/tcp"]
+    assert {b["HostIp"] for b in bindings} == {"127.0.0.1"}

@@ -1,16 +1,40 @@
-"""gunicorn settings for the prod service (https://docs.gunicorn.org/en/stable/settings.html)."""
+"""gunicorn settings of the prod service.
 
+Every setting: https://docs.gunicorn.org/en/stable/settings.html. The
+environment variables below tune it from .env or compose/prod.env.
+"""
+
+import math
 import os
+import sys
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 
-# Threads share one process per worker; the defaults suit a small container.
-workers = int(os.environ.get("GUNICORN_WORKERS") or min(os.cpu_count() or 1, 4) * 2)
+
+def available_cpus() -> int:
+    """CPUs this container may use: its cgroup v2 quota, else its affinity."""
+    cpus = len(os.sched_getaffinity(0))
+    try:
+        with open("/sys/fs/cgroup/cpu.max") as cpu_max:
+            quota, period = cpu_max.read().split()
+        if quota != "max":
+            cpus = min(cpus, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return cpus
+
+
+workers = int(os.environ.get("GUNICORN_WORKERS") or 2 * available_cpus() + 1)
 threads = int(os.environ.get("GUNICORN_THREADS") or 2)
 timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 30)
-# Inside Docker's stop grace period (stop_grace_period in docker-compose.yml).
+# In-flight requests get this long to finish on `docker compose stop`;
+# it must stay below stop_grace_period (10s) in docker-compose.yml.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT") or 8)
 keepalive = 5
+
+# Load the app once in the master: a refused configuration (see
+# production.py) stops gunicorn at once, with one clear message.
+preload_app = True
 
 # The root filesystem is read-only: heartbeat files go to memory.
 worker_tmp_dir = "/dev/shm"  # noqa: S108
@@ -19,5 +43,26 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 
-# Never in production: code reloading and the debugger belong to the dev service.
+# X-Forwarded-* headers are trusted from these addresses only. Behind a
+# reverse proxy, set FORWARDED_ALLOW_IPS to its address, and PROXY_COUNT
+# (production.py) to the number of proxies, so that Flask sees the client's
+# address and scheme.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# Never in production: code reloading belongs to the dev service.
 reload = False
+
+
+def on_starting(server):
+    """Refuse to serve what is unsafe, whatever the command line or env said."""
+    if server.cfg.reload:
+        sys.exit("Refusing to start: gunicorn --reload is for development only.")
+    from {{ cookiecutter.project_slug }}.production import (
+        UnsafeConfiguration,
+        check_wsgi_stack,
+    )
+
+    try:
+        check_wsgi_stack(server.app.wsgi())
+    except UnsafeConfiguration as error:
+        sys.exit(f"Refusing to start: {error}")

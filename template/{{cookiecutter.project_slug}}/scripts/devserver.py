@@ -195,6 +195,13 @@ def watched_paths(root: Path) -> list[Path]:
 
 
 def main() -> int:
+    if os.environ.get("WERKZEUG_DEBUG_PIN", "").strip().lower() == "off":
+        log(
+            "Refusing to start: WERKZEUG_DEBUG_PIN=off would give the debugger's "
+            "Python console to anyone who reaches the port. Remove it; the PIN "
+            "is printed in this log at each start."
+        )
+        return 2
     root = Path.cwd()
     host = os.environ.get("DEV_HOST", "0.0.0.0")  # noqa: S104 - inside the container
     port = int(os.environ.get("DEV_CONTAINER_PORT", "5000"))

@@ -1,9 +1,12 @@
 import pytest
+from flask import request
+from werkzeug.debug import DebuggedApplication
 
 from {{ cookiecutter.project_slug }} import create_app
 from {{ cookiecutter.project_slug }}.config import DEV_SECRET_KEY
 from {{ cookiecutter.project_slug }}.production import (
     UnsafeConfiguration,
+    check_wsgi_stack,
     create_production_app,
 )
 
@@ -59,3 +62,34 @@ def test_production_does_not_take_the_dev_key_with_debug_on(monkeypatch):
     monkeypatch.setenv("FLASK_DEBUG", "1")
     with pytest.raises(UnsafeConfiguration, match="SECRET_KEY"):
         create_production_app()
+
+
+@pytest.fixture
+def production_env(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
+
+
+def test_production_refuses_the_debugger_in_the_wsgi_stack(production_env):
+    app = create_production_app()
+    app.wsgi_app = DebuggedApplication(app.wsgi_app, evalex=True)
+    with pytest.raises(UnsafeConfiguration, match="debugger"):
+        check_wsgi_stack(app)
+    with pytest.raises(UnsafeConfiguration, match="debugger"):
+        check_wsgi_stack(DebuggedApplication(create_production_app()))
+
+
+def client_seen_by(app):
+    """Scheme and address of the client, as the app sees them behind a proxy."""
+    app.add_url_rule(
+        "/whoami", "whoami", lambda: f"{request.scheme} {request.remote_addr}"
+    )
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+    return app.test_client().get("/whoami", headers=forwarded).text
+
+
+def test_production_trusts_proxies_only_when_told(production_env, monkeypatch):
+    assert client_seen_by(create_production_app()) == "http 127.0.0.1"
+    monkeypatch.setenv("PROXY_COUNT", "1")
+    app = create_production_app()
+    check_wsgi_stack(app)  # ProxyFix is walked through, not refused
+    assert client_seen_by(app) == "https 203.0.113.7"

@@ -1,22 +1,43 @@
 """Production lock-down: debug forced off, unsafe settings refused.
 
-`wsgi.py` builds the production app through `create_production_app`. It fails
-closed: a setting that could expose the debugger or weaken the app stops the
-start with a message saying what to fix, instead of being silently accepted.
+`wsgi.py` builds the production app with `create_production_app`. Each way
+debug could be switched on is handled in one of two ways:
+
+- forced off, with a warning in the log: `FLASK_DEBUG` / `FLASK_TESTING`
+  (environment or `.env`), `DEBUG = True` in a config object or file,
+  `app.debug = True` or `app.config["DEBUG"] = True` in the app's own code
+  while it is built;
+- refused at start, with a message saying what to fix: the Werkzeug
+  debugger middleware in the WSGI stack, a missing or weak SECRET_KEY
+  (and gunicorn's `--reload`, see compose/gunicorn.conf.py).
+
+`DEBUG`, `FLASK_ENV` and `.flaskenv` have no effect at all: Flask 3 does not
+read the first two, and the production app never reads dotenv files. Code
+that sets `app.debug` while serving adds no debugger (only `flask run`
+does) and shows no tracebacks (PROPAGATE_EXCEPTIONS is pinned off, and
+gunicorn answers unhandled errors with a bare 500).
 """
 
 from __future__ import annotations
 
+import logging
+import os
+from collections.abc import Iterator
+
 from flask import Flask
+from werkzeug.debug import DebuggedApplication
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import create_app
 from .config import DEV_SECRET_KEY
 
+log = logging.getLogger(__name__)
+
 # Applied after every other setting source (environment, .env, FLASK_* vars).
-FORCED_SETTINGS = {"DEBUG": False, "TESTING": False}
+FORCED_SETTINGS = {"DEBUG": False, "TESTING": False, "PROPAGATE_EXCEPTIONS": False}
 
 MIN_SECRET_KEY_LENGTH = 32
-# Values shipped in examples or docs: never secret.
+# Values shipped in .env.example, docs or the dev config: never secret.
 KNOWN_PLACEHOLDER_KEYS = frozenset(
     {"change-me", "changeme", "dev", "secret", "your-secret-key", DEV_SECRET_KEY}
 )
@@ -32,7 +53,7 @@ class UnsafeConfiguration(RuntimeError):
 
 
 def check_secret_key(key: object) -> None:
-    if not isinstance(key, str) or not key:
+    if not isinstance(key, str) or not key.strip():
         raise UnsafeConfiguration(f"SECRET_KEY is not set. {HOW_TO_MAKE_A_KEY}")
     if key.strip().lower() in KNOWN_PLACEHOLDER_KEYS:
         raise UnsafeConfiguration(
@@ -42,15 +63,60 @@ def check_secret_key(key: object) -> None:
         raise UnsafeConfiguration(f"SECRET_KEY is too short. {HOW_TO_MAKE_A_KEY}")
 
 
-def check_debug_off(app: Flask) -> None:
-    if app.debug or app.config.get("DEBUG") or app.testing:
-        raise UnsafeConfiguration("debug or testing mode is on in production")
+def wsgi_layers(wsgi_app: object) -> Iterator[object]:
+    """The WSGI callables inside `wsgi_app`, outermost first.
+
+    Middleware conventionally keeps what it wraps in `.app` (Werkzeug's
+    DebuggedApplication and ProxyFix, DebugOffGuard below...); a Flask app
+    keeps its middleware in `.wsgi_app`.
+    """
+    seen: set[int] = set()
+    layer = wsgi_app
+    while layer is not None and id(layer) not in seen:
+        seen.add(id(layer))
+        yield layer
+        inner = "wsgi_app" if isinstance(layer, Flask) else "app"
+        layer = getattr(layer, inner, None)
+
+
+def check_wsgi_stack(wsgi_app: object) -> None:
+    """Refuse a WSGI stack that holds the Werkzeug debugger."""
+    for layer in wsgi_layers(wsgi_app):
+        if isinstance(layer, DebuggedApplication):
+            raise UnsafeConfiguration(
+                "the Werkzeug debugger middleware is in the production WSGI "
+                "stack: remove the DebuggedApplication wrapper"
+            )
+
+
+def warn_ignored_environment() -> None:
+    for name in ("FLASK_DEBUG", "FLASK_TESTING"):
+        if os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no"):
+            log.warning("%s is set: ignored, debug is always off in production", name)
+
+
+def force_debug_off(app: Flask, where: str) -> None:
+    if app.debug or app.testing:
+        log.warning("debug/testing was on (%s): forced off in production", where)
+    app.config.update(FORCED_SETTINGS)
+    app.debug = False
+
+
+def trust_proxies(app: Flask) -> None:
+    """Honour X-Forwarded-* headers from PROXY_COUNT reverse proxies (default 0)."""
+    hops = int(os.environ.get("PROXY_COUNT") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops
+        )
 
 
 def create_production_app() -> Flask:
+    warn_ignored_environment()
     app = create_app(FORCED_SETTINGS)
-    # Forced again: the app's own code may have flipped it while being built.
-    app.debug = False
-    check_debug_off(app)
+    # Again: the app's own code may have switched it on while being built.
+    force_debug_off(app, "set by the app's code")
+    check_wsgi_stack(app)
     check_secret_key(app.config.get("SECRET_KEY"))
+    trust_proxies(app)
     return app

@@ -1,0 +1,235 @@
+"""Trying to break prod's guarantees from outside, one hostile setting each.
+
+Each test starts its own generated project with one hostile change and
+checks, through HTTP and the Docker API, that the guarantee still holds.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+import requests
+
+from tests.docker.stack import answers_ok, get, wait_for
+from tests.docker.test_prod import PROD_UP, assert_no_debug_exposed, with_crash_route
+
+SLOW_VIEW = """
+
+@bp.get("/slow")
+def slow():
+    import time
+
+    time.sleep(3)
+    return "finished"
+"""
+
+
+def append(stack, relative: str, text: str) -> None:
+    path = stack.path(relative)
+    path.write_text(path.read_text() + text)
+
+
+def replace(stack, relative: str, old: str, new: str) -> None:
+    path = stack.path(relative)
+    content = path.read_text()
+    assert old in content, f"{old!r} not in {relative}"
+    path.write_text(content.replace(old, new))
+
+
+def env_override(**variables: str) -> str:
+    lines = "".join(f'      {key}: "{value}"\n' for key, value in variables.items())
+    return f"services:\n  prod:\n    environment:\n{lines}"
+
+
+# Each turns debug on in one way a user or their code might.
+DEBUG_SWITCHES = {
+    "FLASK_DEBUG=1 in the environment": lambda s: s.add_override(
+        env_override(FLASK_DEBUG="1")
+    ),
+    "FLASK_DEBUG=1 in .env": lambda s: s.set_env(FLASK_DEBUG="1"),
+    "DEBUG, FLASK_ENV, FLASK_TESTING in the environment": lambda s: s.add_override(
+        env_override(DEBUG="1", FLASK_ENV="development", FLASK_TESTING="1")
+    ),
+    ".flaskenv with FLASK_DEBUG=1": lambda s: [
+        s.path(".flaskenv").write_text("FLASK_DEBUG=1\n"),
+        s.path(f"{s.slug}/.flaskenv").write_text("FLASK_DEBUG=1\n"),
+    ],
+    "DEBUG = True in the config module": lambda s: replace(
+        s,
+        f"{s.slug}/config.py",
+        "    SECRET_KEY = None\n",
+        "    SECRET_KEY = None\n    DEBUG = True\n",
+    ),
+    "app.debug = True in the app factory": lambda s: replace(
+        s,
+        f"{s.slug}/__init__.py",
+        "    return app\n",
+        '    app.debug = True\n    app.config["DEBUG"] = True\n    return app\n',
+    ),
+    "app.debug = True while serving": lambda s: append(
+        s,
+        f"{s.slug}/views.py",
+        "\n\n@bp.before_app_request\ndef switch_debug_on():\n"
+        "    from flask import current_app\n\n    current_app.debug = True\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("switch", DEBUG_SWITCHES.values(), ids=DEBUG_SWITCHES.keys())
+def test_debug_stays_off(new_stack, switch):
+    stack = with_crash_route(new_stack())
+    switch(stack)
+    with stack.running(PROD_UP):
+        get(stack.url("prod"))  # a first request, for the run-time switch
+        assert_no_debug_exposed(stack)
+
+
+def refuses_to_start(stack, message: str, service: str = "prod") -> str:
+    """Start `service`, expect it to never serve and to log `message`."""
+    profile = ["--profile", "prod"] if service == "prod" else []
+    setup = " ".join([*profile, "up", "--build", "--detach", service])
+    with stack.running(setup):
+        logs = wait_for(
+            lambda: message in (text := stack.logs(service)) and text, timeout=60
+        )
+        assert not answers_ok(stack.url(service, "/healthz"))
+        return logs
+
+
+KEY_ADVICE = "secrets.token_urlsafe"
+
+
+@pytest.mark.parametrize(
+    ("secret_key", "message"),
+    [
+        (None, "SECRET_KEY is not set"),
+        ("", "SECRET_KEY is not set"),
+        ("change-me", "SECRET_KEY is a published placeholder"),
+        ("too-short-1234", "SECRET_KEY is too short"),
+    ],
+    ids=["missing", "empty", "placeholder from .env.example", "short"],
+)
+def test_prod_refuses_a_weak_secret_key(new_stack, secret_key, message):
+    stack = new_stack()
+    if secret_key is None:
+        stack.unset_env("SECRET_KEY")
+    else:
+        stack.set_env(SECRET_KEY=secret_key)
+    assert KEY_ADVICE in refuses_to_start(stack, message)
+
+
+def test_prod_refuses_the_debugger_middleware_in_the_app(new_stack):
+    stack = new_stack()
+    append(
+        stack,
+        f"{stack.slug}/wsgi.py",
+        "\nfrom werkzeug.debug import DebuggedApplication\n\n"
+        "app.wsgi_app = DebuggedApplication(app.wsgi_app, evalex=True)\n",
+    )
+    refuses_to_start(stack, "Werkzeug debugger middleware")
+
+
+def test_prod_refuses_the_debugger_middleware_around_the_app(new_stack):
+    stack = new_stack()
+    append(
+        stack,
+        f"{stack.slug}/wsgi.py",
+        "\nfrom werkzeug.debug import DebuggedApplication\n\n"
+        "app = DebuggedApplication(app, evalex=True)\n",
+    )
+    refuses_to_start(stack, "Werkzeug debugger middleware")
+
+
+def test_prod_refuses_gunicorn_reload(new_stack):
+    stack = new_stack()
+    stack.set_env(GUNICORN_CMD_ARGS="--reload")
+    refuses_to_start(stack, "gunicorn --reload is for development only")
+
+
+def test_dev_refuses_to_disable_the_debugger_pin(new_stack):
+    stack = new_stack()
+    stack.add_override(
+        'services:\n  dev:\n    environment:\n      WERKZEUG_DEBUG_PIN: "off"\n'
+    )
+    refuses_to_start(stack, "Refusing to start: WERKZEUG_DEBUG_PIN=off", "dev")
+
+
+def test_prod_stops_gracefully_without_losing_a_request(new_stack):
+    stack = new_stack()
+    append(stack, f"{stack.slug}/views.py", SLOW_VIEW)
+    with stack.running(PROD_UP):
+        result = {}
+
+        def slow_request():
+            result["response"] = requests.get(stack.url("prod", "/slow"), timeout=20)
+
+        in_flight = threading.Thread(target=slow_request)
+        in_flight.start()
+        time.sleep(1)  # the request is now inside a worker
+        started = time.monotonic()
+        stack.compose("stop", "prod")
+        stop_seconds = time.monotonic() - started
+        in_flight.join()
+
+        assert result["response"].status_code == 200
+        assert result["response"].text == "finished"
+        assert stop_seconds < 10
+        state = stack.container("prod").attrs["State"]
+        assert state["Running"] is False
+        assert state["ExitCode"] == 0
+
+
+def test_dev_stops_quickly(new_stack):
+    stack = new_stack()
+    with stack.running("up --build --detach dev"):
+        wait_for(lambda: answers_ok(stack.url("dev", "/healthz")))
+        started = time.monotonic()
+        stack.compose("stop", "dev")
+        assert time.monotonic() - started < 5
+        assert stack.container("dev").attrs["State"]["ExitCode"] == 0
+
+
+def raw_http(port: int, request: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+BAD_REQUESTS = {
+    "garbage request line": b"GARBAGE\r\n\r\n",
+    "unknown method": b"FOO / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    "method not allowed": b"DELETE / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    "lowercase method": b"get / HTTP/1.1\r\nHost: x\r\n\r\n",
+    "bad HTTP version": b"GET / HTTP/9.9\r\nHost: x\r\n\r\n",
+    "huge header": b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n",
+    "too many headers": b"GET / HTTP/1.1\r\n"
+    + b"".join(b"X-H%d: v\r\n" % i for i in range(200))
+    + b"\r\n",
+    "huge URL": b"GET /" + b"a" * 10000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    "bad Content-Length": b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+    "invalid header name": b"GET / HTTP/1.1\r\nHost: x\r\nBad Header: v\r\n\r\n",
+}
+
+
+@pytest.fixture(scope="module")
+def plain_prod(new_stack):
+    stack = new_stack()
+    with stack.running(PROD_UP):
+        yield stack
+
+
+@pytest.mark.parametrize("request_bytes", BAD_REQUESTS.values(), ids=BAD_REQUESTS)
+def test_bad_requests_get_a_4xx_and_no_traceback(plain_prod, request_bytes):
+    answer = raw_http(plain_prod.prod_port, request_bytes)
+    status_line = answer.split(b"\r\n", 1)[0]
+    status = int(status_line.split()[1])
+    assert 400 <= status < 500, status_line
+    assert b"Traceback" not in answer
+    assert answers_ok(plain_prod.url("prod", "/healthz"))
+    assert "Traceback" not in plain_prod.logs("prod")
