@@ -1,0 +1,26 @@
+"""`docker compose config` accepts every generated project and selects services."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_generation import NASTY_NAMES
+
+
+@pytest.mark.parametrize("name", NASTY_NAMES[:6])
+def test_compose_config_is_valid(new_stack, name):
+    stack = new_stack(project_name=name)
+    stack.compose("config", "--quiet")
+    stack.compose("--profile", "prod", "config", "--quiet")
+    # COMPOSE_PROFILES=dev in .env: plain commands see dev; --profile prod replaces it.
+    assert stack.compose("config", "--services").stdout.split() == ["dev"]
+    prod_only = stack.compose("--profile", "prod", "config", "--services")
+    assert prod_only.stdout.split() == ["prod"]
+
+
+def test_python_image_is_overridable(new_stack):
+    stack = new_stack(python_version="3.12")
+    assert "python:3.12-slim" in stack.compose("config").stdout
+    stack.set_env(PYTHON_IMAGE="registry.example/python:custom")
+    config = stack.compose("--profile", "prod", "config").stdout
+    assert "PYTHON_IMAGE: registry.example/python:custom" in config
