@@ -12,7 +12,7 @@ from pathlib import Path
 
 import docker
 import requests
-from pytest_docker.plugin import DockerComposeExecutor, Services, get_docker_services
+from pytest_docker.plugin import Services, get_docker_services
 
 # Compose project names of the test stacks start with this.
 STACK_PREFIX = "tpltest-"
@@ -78,9 +78,6 @@ class Stack:
     def compose_files(self) -> list[str]:
         return [str(self.path("docker-compose.yml")), *map(str, self.override_files)]
 
-    def executor(self) -> DockerComposeExecutor:
-        return DockerComposeExecutor("docker compose", self.compose_files, self.name)
-
     def compose(self, *args: str, check: bool = True, timeout: float = 600):
         files = [arg for f in self.compose_files for arg in ("-f", f)]
         return subprocess.run(
@@ -97,18 +94,26 @@ class Stack:
         """`docker compose <setup>`, then `down` whatever happens."""
         try:
             with get_docker_services(
-                "docker compose",
-                self.compose_files,
-                self.name,
-                [setup],
-                ["down --volumes --remove-orphans --timeout 5"],
+                "docker compose", self.compose_files, self.name, [setup], []
             ) as services:
                 yield services
         finally:
-            # get_docker_services cleans up only when set-up succeeded.
-            self.compose(
-                "down", "--volumes", "--remove-orphans", "--timeout", "5", check=False
-            )
+            self.down()
+
+    def down(self) -> None:
+        # Every profile: a plain `down` would leave the prod container (and
+        # the network it holds) behind, as COMPOSE_PROFILES=dev in .env.
+        self.compose(
+            "--profile", "*", "down", "--volumes", "--remove-orphans", "--timeout", "5"
+        )
+
+    def leftovers(self) -> list[str]:
+        """Containers and networks of this Compose project still on the engine."""
+        client = docker.from_env()
+        label = {"label": f"com.docker.compose.project={self.name}"}
+        containers = client.containers.list(all=True, filters=label)
+        networks = client.networks.list(filters=label)
+        return [c.name for c in containers] + [n.name for n in networks]
 
     def logs(self, service: str) -> str:
         return self.compose("logs", "--no-color", service, check=False).stdout
