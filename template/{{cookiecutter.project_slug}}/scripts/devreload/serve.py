@@ -1,0 +1,147 @@
+"""One server process: the Flask app in debug mode, on an inherited socket.
+
+What `flask run --debug` does, minus its reloader: load `.env`, import the
+app (an import or syntax error is served as the debugger's error page, so
+the next save can fix it), wrap it in Werkzeug's debugger (PIN-protected)
+and serve it on the socket the supervisor keeps open across restarts.
+On SIGTERM it stops accepting at once and lets in-flight requests finish:
+requests that arrive meanwhile wait in the socket for the next server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import sys
+import threading
+import traceback
+
+from flask.cli import ScriptInfo, load_dotenv
+from werkzeug.debug import DebuggedApplication
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+# Seconds that in-flight requests get to finish after a reload.
+GRACE_SECONDS = 10
+REPORT_EVERY_SECONDS = 1.0
+
+
+class OneRequestPerConnection(WSGIRequestHandler):
+    """HTTP/1.0: no keep-alive connection outlives a reload on old code."""
+
+    protocol_version = "HTTP/1.0"
+
+
+class InFlight:
+    """Counts requests being handled, to wait for them on stop."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.count = 0
+        self.idle = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.idle:
+            self.count += 1
+        try:
+            yield from self.app(environ, start_response)
+        finally:
+            with self.idle:
+                self.count -= 1
+                self.idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> None:
+        with self.idle:
+            self.idle.wait_for(lambda: self.count == 0, timeout)
+
+
+def load_app():
+    load_dotenv()
+    info = ScriptInfo(app_import_path=os.environ.get("FLASK_APP"), set_debug_flag=True)
+    try:
+        return info.load_app()
+    except Exception as error:  # noqa: BLE001 - shown in the browser instead
+        traceback.print_exc()
+        failure = error
+
+        def show_error(environ, start_response):
+            raise failure from None
+
+        return show_error
+
+
+def module_report(roots: list[str]) -> dict:
+    """Files of the project's imported modules, names of all other modules."""
+    project, others = [], []
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if path and any(os.path.abspath(path).startswith(r + os.sep) for r in roots):
+            project.append(os.path.abspath(path))
+        elif name != "__main__" and path is not None:
+            others.append(name)
+    return {"files": project, "modules": others}
+
+
+def report_modules(report_fd: int, roots: list[str], stop: threading.Event) -> None:
+    """Tell the supervisor what the app imported, again when it imports more."""
+    seen = -1
+    with os.fdopen(report_fd, "w", buffering=1) as pipe:
+        while not stop.is_set():
+            if len(sys.modules) != seen:
+                seen = len(sys.modules)
+                try:
+                    pipe.write(json.dumps(module_report(roots)) + "\n")
+                except BrokenPipeError:
+                    return
+            stop.wait(REPORT_EVERY_SECONDS)
+
+
+def serve_until_stopped(server, stop: threading.Event, wake_fd: int) -> None:
+    """Accept connections until `stop` is set; no polling while idle.
+
+    socketserver's serve_forever wakes up every poll interval to check for
+    a stop request; this loop sleeps until a connection or the stop signal.
+    """
+    # Another server process may take a connection first: never block.
+    server.timeout = 0
+    server.socket.setblocking(False)
+    with selectors.DefaultSelector() as selector:
+        selector.register(server.socket, selectors.EVENT_READ)
+        selector.register(wake_fd, selectors.EVENT_READ)
+        while not stop.is_set():
+            for key, _ in selector.select():
+                if key.fileobj is server.socket and not stop.is_set():
+                    server.handle_request()
+
+
+def run(sock_fd: int, report_fd: int, host: str, port: int, roots: list[str]) -> int:
+    stop = threading.Event()
+    wake_read, wake_write = os.pipe()
+
+    def request_stop(*_args) -> None:
+        stop.set()
+        os.write(wake_write, b"x")
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    # Werkzeug prints the debugger PIN in a process marked as reloaded.
+    os.environ["WERKZEUG_RUN_MAIN"] = "true"
+
+    debugged = DebuggedApplication(load_app(), evalex=True)
+    debugged.trusted_hosts.append(host)
+    app = InFlight(debugged)
+    server = make_server(
+        host,
+        port,
+        app,
+        threaded=True,
+        fd=sock_fd,
+        request_handler=OneRequestPerConnection,
+    )
+    threading.Thread(
+        target=report_modules, args=(report_fd, roots, stop), daemon=True
+    ).start()
+    serve_until_stopped(server, stop, wake_read)
+    app.wait_idle(GRACE_SECONDS)
+    return 0
