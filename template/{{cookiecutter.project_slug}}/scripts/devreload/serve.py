@@ -4,8 +4,8 @@ What `flask run --debug` does, minus its reloader: load `.env`, import the
 app (an import or syntax error is served as the debugger's error page, so
 the next save can fix it), wrap it in Werkzeug's debugger (PIN-protected)
 and serve it on the socket the supervisor keeps open across restarts.
-On SIGTERM it stops accepting at once and lets in-flight requests finish:
-requests that arrive meanwhile wait in the socket for the next server.
+On SIGTERM it stops accepting at once and lets the connections it accepted
+finish: those that arrive meanwhile wait in the socket for the next server.
 """
 
 from __future__ import annotations
@@ -31,29 +31,6 @@ class OneRequestPerConnection(WSGIRequestHandler):
     """HTTP/1.0: no keep-alive connection outlives a reload on old code."""
 
     protocol_version = "HTTP/1.0"
-
-
-class InFlight:
-    """Counts requests being handled, to wait for them on stop."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-        self.count = 0
-        self.idle = threading.Condition()
-
-    def __call__(self, environ, start_response):
-        with self.idle:
-            self.count += 1
-        try:
-            yield from self.app(environ, start_response)
-        finally:
-            with self.idle:
-                self.count -= 1
-                self.idle.notify_all()
-
-    def wait_idle(self, timeout: float) -> None:
-        with self.idle:
-            self.idle.wait_for(lambda: self.count == 0, timeout)
 
 
 def load_app():
@@ -128,9 +105,8 @@ def run(sock_fd: int, report_fd: int, host: str, port: int, roots: list[str]) ->
     # Werkzeug prints the debugger PIN in a process marked as reloaded.
     os.environ["WERKZEUG_RUN_MAIN"] = "true"
 
-    debugged = DebuggedApplication(load_app(), evalex=True)
-    debugged.trusted_hosts.append(host)
-    app = InFlight(debugged)
+    app = DebuggedApplication(load_app(), evalex=True)
+    app.trusted_hosts.append(host)
     server = make_server(
         host,
         port,
@@ -142,6 +118,11 @@ def run(sock_fd: int, report_fd: int, host: str, port: int, roots: list[str]) ->
     threading.Thread(
         target=report_modules, args=(report_fd, roots, stop), daemon=True
     ).start()
+    # Track connection threads, so that server_close() waits for every
+    # accepted connection, from accept() on (Werkzeug makes them daemons).
+    server.daemon_threads = False
     serve_until_stopped(server, stop, wake_read)
-    app.wait_idle(GRACE_SECONDS)
+    closing = threading.Thread(target=server.server_close, daemon=True)
+    closing.start()
+    closing.join(GRACE_SECONDS)
     return 0

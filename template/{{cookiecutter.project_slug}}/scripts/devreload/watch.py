@@ -161,9 +161,13 @@ class Tree:
         return self.poll_files(self.hot_files()) | self.poll_dirs(self.hot_dirs())
 
     def scan(self) -> set[str]:
+        first = not self.dirs
         changed: set[str] = set()
         for root in self.roots:
             changed |= self.rescan_dir(root, recursive=True)
+        if first:  # everything is new, nothing was edited
+            self.recent.clear()
+            self._hot = None
         return changed
 
     def check(self, path: str) -> set[str]:
