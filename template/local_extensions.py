@@ -121,6 +121,11 @@ def markdown_text(value: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-!|~])", r"\\\1", escaped)
 
 
+def dns_label(slug: str) -> str:
+    """A Kubernetes or DNS name from a slug: my_shop_ -> my-shop."""
+    return re.sub(r"_+", "-", str(slug)).strip("-")
+
+
 class TemplateExtension(Extension):
     """Registers the filters above for cookiecutter.json and the templates.
 
@@ -164,6 +169,7 @@ class TemplateExtension(Extension):
         super().__init__(environment)
         environment.filters.update(
             check_inputs=check_inputs,
+            dns_label=dns_label,
             markdown_text=markdown_text,
             python_slug=python_slug,
             quoted=quoted,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 import subprocess
 import sys
@@ -49,7 +50,9 @@ def assert_files_parse(project: Path) -> None:
     for path in files_of(project, ".toml"):
         tomllib.loads(path.read_text(encoding="utf-8"))
     for path in files_of(project, ".yml", ".yaml"):
-        yaml.safe_load(path.read_text(encoding="utf-8"))
+        list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+    for path in files_of(project, ".json"):
+        json.loads(path.read_text(encoding="utf-8"))
 
 
 def test_defaults(generate):

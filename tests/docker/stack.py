@@ -46,8 +46,13 @@ class Stack:
         self.name = f"{STACK_PREFIX}{uuid.uuid4().hex[:10]}"
         self.dev_port = free_port()
         self.prod_port = free_port()
+        self.debugpy_port = free_port()
         self.override_files: list[Path] = []
-        self.set_env(DEV_PORT=str(self.dev_port), PROD_PORT=str(self.prod_port))
+        self.set_env(
+            DEV_PORT=str(self.dev_port),
+            PROD_PORT=str(self.prod_port),
+            DEBUGPY_PORT=str(self.debugpy_port),
+        )
 
     # -- files -------------------------------------------------------------
     def path(self, relative: str) -> Path:

@@ -11,16 +11,30 @@ import sys
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 
 
-def available_cpus() -> int:
-    """CPUs this container may use: its cgroup v2 quota, else its affinity."""
-    cpus = len(os.sched_getaffinity(0))
+def cgroup_cpu_quota() -> float | None:
+    """CPUs allowed by the container's CPU limit (cgroup v2 or v1), if any."""
     try:
         with open("/sys/fs/cgroup/cpu.max") as cpu_max:
             quota, period = cpu_max.read().split()
-        if quota != "max":
-            cpus = min(cpus, max(1, math.ceil(int(quota) / int(period))))
-    except (OSError, ValueError):
-        pass
+    except OSError:
+        try:
+            with open("/sys/fs/cgroup/cpu/cpu.cfs_quota_us") as cpu_quota:
+                quota = cpu_quota.read().strip()
+            with open("/sys/fs/cgroup/cpu/cpu.cfs_period_us") as cpu_period:
+                period = cpu_period.read().strip()
+        except OSError:
+            return None
+    if quota in ("max", "-1"):
+        return None
+    return int(quota) / int(period)
+
+
+def available_cpus() -> int:
+    """CPUs this container may use: its CPU limit, else its CPU affinity."""
+    cpus = len(os.sched_getaffinity(0))
+    quota = cgroup_cpu_quota()
+    if quota:
+        cpus = min(cpus, max(1, math.ceil(quota)))
     return cpus
 
 

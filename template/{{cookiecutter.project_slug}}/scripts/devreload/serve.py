@@ -16,6 +16,7 @@ import selectors
 import signal
 import sys
 import threading
+import time
 import traceback
 
 from flask.cli import ScriptInfo, load_dotenv
@@ -34,9 +35,9 @@ class OneRequestPerConnection(WSGIRequestHandler):
 
 
 def load_app():
-    load_dotenv()
     info = ScriptInfo(app_import_path=os.environ.get("FLASK_APP"), set_debug_flag=True)
     try:
+        load_dotenv()
         return info.load_app()
     except Exception as error:  # noqa: BLE001 - shown in the browser instead
         traceback.print_exc()
@@ -92,6 +93,34 @@ def serve_until_stopped(server, stop: threading.Event, wake_fd: int) -> None:
                     server.handle_request()
 
 
+def start_debugpy(host: str) -> None:
+    """Let an editor attach with debugpy (DEBUGPY=1), in every new server.
+
+    A reload ends the debugged process; the new server listens again on the
+    same port, so the editor attaches again. The adapter runs in-process so
+    that the port is freed with the old server. DEBUGPY_WAIT=1 holds the app
+    until an editor attaches.
+    """
+    if os.environ.get("DEBUGPY", "0").strip() in ("", "0"):
+        return
+    import debugpy
+
+    port = int(os.environ.get("DEBUGPY_CONTAINER_PORT") or 5678)
+    deadline = time.monotonic() + GRACE_SECONDS
+    while True:  # the previous server may still hold the port for a moment
+        try:
+            debugpy.listen((host, port), in_process_debug_adapter=True)
+            break
+        except RuntimeError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    print(f" * debugpy listening on port {port}", file=sys.stderr, flush=True)
+    if os.environ.get("DEBUGPY_WAIT", "0").strip() not in ("", "0"):
+        print(" * Waiting for a debugger to attach", file=sys.stderr, flush=True)
+        debugpy.wait_for_client()
+
+
 def run(sock_fd: int, report_fd: int, host: str, port: int, roots: list[str]) -> int:
     stop = threading.Event()
     wake_read, wake_write = os.pipe()
@@ -104,6 +133,7 @@ def run(sock_fd: int, report_fd: int, host: str, port: int, roots: list[str]) ->
     signal.signal(signal.SIGINT, request_stop)
     # Werkzeug prints the debugger PIN in a process marked as reloaded.
     os.environ["WERKZEUG_RUN_MAIN"] = "true"
+    start_debugpy(host)
 
     app = DebuggedApplication(load_app(), evalex=True)
     app.trusted_hosts.append(host)

@@ -140,6 +140,8 @@ class Supervisor:
         self.stopping = False
         self.preloaded: set[str] = set()
         self.events = None  # native file events helper process
+        # native mode trusts file events alone; the other modes poll.
+        self.polling = settings.mode != "native"
 
     # -- set-up ----------------------------------------------------------------
     def _packages_mtime(self) -> int:
@@ -203,7 +205,7 @@ class Supervisor:
                 else:
                     changed |= self._read_events(key.fileobj)
             now = time.monotonic()
-            for tier in self.tree.due_tiers(now):
+            for tier in self.tree.due_tiers(now) if self.polling else ():
                 changed |= self.tree.poll(tier)
                 if tier == "full" and self._packages_mtime() != self.packages_mtime:
                     return self._start_over("installed packages changed")
@@ -281,8 +283,9 @@ class Supervisor:
     def _read_events(self, pipe) -> set[str]:
         line = pipe.readline()
         if not line:
-            log("Native file events stopped; polling only")
+            log("Native file events stopped; polling instead")
             self.selector.unregister(pipe)
+            self.polling = True
             return set()
         return self.tree.check(line.rstrip("\n"))
 

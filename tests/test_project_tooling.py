@@ -1,0 +1,99 @@
+"""The generated project's tooling files: CI, pre-commit, editors, deployment."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    from tests.conftest import generate_project
+
+    return generate_project(
+        tmp_path_factory.mktemp("tooling"), project_name="Tool_ Shop_"
+    )
+
+
+def run(*command: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def test_ci_workflow_is_a_valid_github_workflow(project):
+    result = run(
+        str(BIN / "check-jsonschema"),
+        "--builtin-schema",
+        "vendor.github-workflows",
+        ".github/workflows/ci.yml",
+        cwd=project,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    jobs = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())["jobs"]
+    steps = " ".join(
+        str(step.get("run", "")) for job in jobs.values() for step in job["steps"]
+    )
+    for expected in ("ruff check", "pytest", "--profile prod build", "/healthz",
+                     "app.debug is False"):  # fmt: skip
+        assert expected in steps
+
+
+def test_pre_commit_config_is_valid_and_runs_ruff(project):
+    result = run(
+        str(BIN / "pre-commit"),
+        "validate-config",
+        ".pre-commit-config.yaml",
+        cwd=project,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
+    hooks = {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
+    assert {"ruff", "ruff-format"} <= hooks
+
+
+def test_kubernetes_manifest_is_valid_and_hardened(project):
+    result = run(str(BIN / "kubernetes-validate"), "deploy/kubernetes.yml", cwd=project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    deployment, service = yaml.safe_load_all(
+        (project / "deploy/kubernetes.yml").read_text()
+    )
+    assert deployment["metadata"]["name"] == "tool-shop"  # a DNS label
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    (container,) = pod["containers"]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"]["path"] == "/healthz"
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
+
+
+def test_devcontainer_opens_the_dev_service(project):
+    config = json.loads((project / ".devcontainer/devcontainer.json").read_text())
+    assert config["name"] == "Tool_ Shop_"
+    compose = yaml.safe_load(
+        (project / ".devcontainer" / config["dockerComposeFile"][0]).read_text()
+    )
+    assert config["service"] in compose["services"]
+    assert config["workspaceFolder"] == "/app"
+    settings = config["customizations"]["vscode"]["settings"]
+    assert settings["python.defaultInterpreterPath"] == "/opt/venv/bin/python"
+
+
+def test_vscode_attaches_to_the_published_debugpy_port(project):
+    (attach,) = json.loads((project / ".vscode/launch.json").read_text())[
+        "configurations"
+    ]
+    assert attach["type"] == "debugpy"
+    assert attach["request"] == "attach"
+    compose = yaml.safe_load((project / "docker-compose.yml").read_text())
+    published = f"127.0.0.1:${{DEBUGPY_PORT:-{attach['connect']['port']}}}:5678"
+    assert published in compose["services"]["dev"]["ports"]
+    assert attach["pathMappings"][0]["remoteRoot"] == "/app"
