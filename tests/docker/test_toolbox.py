@@ -1,0 +1,54 @@
+"""The toolbox (Dockerfile and docker-compose.yml at the root): only Docker needed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+from tests.conftest import REPO_ROOT
+
+
+def toolbox(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["docker", "compose", "-f", str(REPO_ROOT / "docker-compose.yml"),
+         "run", "--rm", "-T", *args],
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )  # fmt: skip
+
+
+def test_new_generates_a_project_owned_by_the_user(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    uid, gid = (12345, 12346) if os.getuid() == 0 else (os.getuid(), os.getgid())
+    if os.getuid() == 0:  # a stand-in user: root can't show the difference
+        os.chown(out, uid, gid)
+    result = toolbox("new", 'project_name=Toolbox "Shop"', env={"OUTPUT_DIR": str(out)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    project = out / "toolbox_shop"
+    for path in [project, project / ".env", project / "toolbox_shop" / "views.py"]:
+        assert (path.stat().st_uid, path.stat().st_gid) == (uid, gid)
+    env = (project / ".env").read_text().splitlines()
+    assert f"HOST_UID={uid}" in env
+    assert f"HOST_GID={gid}" in env
+
+
+def test_new_rejects_bad_input_and_writes_nothing(tmp_path):
+    result = toolbox("new", "project_slug=../x", env={"OUTPUT_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "Invalid project_slug" in result.stdout + result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_test_runs_the_template_suite_against_the_engine():
+    result = toolbox(
+        "test", "-q", "-p", "no:cacheprovider",
+        "tests/test_inputs.py", "tests/docker/test_compose_config.py",
+        env={"CI": "true"},  # fail, not skip, if the engine were out of reach
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert " passed" in result.stdout
+    assert "skipped" not in result.stdout
