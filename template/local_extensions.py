@@ -107,12 +107,22 @@ def check_inputs(cookiecutter: dict) -> str:
 
 
 def quoted(value: str) -> str:
-    """A double-quoted string literal, valid in Python, TOML and YAML alike.
+    """A double-quoted string literal, valid in TOML, YAML and JSON alike.
 
     Names hold no control characters or surrogates (see name_problem), so
     JSON's escapes are the ones the three languages share.
     """
     return json.dumps(str(value), ensure_ascii=False)
+
+
+def python_string(value: str) -> str:
+    """A Python string literal, as ruff format writes it.
+
+    Double quotes, unless single ones need fewer escapes.
+    """
+    text = str(value)
+    quote = "'" if text.count('"') > text.count("'") else '"'
+    return quote + text.replace("\\", "\\\\").replace(quote, "\\" + quote) + quote
 
 
 def markdown_text(value: str) -> str:
@@ -172,5 +182,6 @@ class TemplateExtension(Extension):
             dns_label=dns_label,
             markdown_text=markdown_text,
             python_slug=python_slug,
+            python_string=python_string,
             quoted=quoted,
         )

@@ -233,3 +233,18 @@ def test_any_input_renders_files_that_parse_or_is_rejected_cleanly(variable, val
             return
         assert project.parent == output
         assert_files_parse(project)
+
+
+@pytest.mark.parametrize(
+    "context",
+    [{}, {"project_name": "Long name é " * 15}, {"project_name": NASTY_NAMES[8]}],
+    ids=["default", "longest slug", "quotes and backslashes"],
+)
+def test_generated_code_passes_the_projects_own_linters(tmp_path, context):
+    project = generate_project(tmp_path / "out", **context)
+    ruff = [sys.executable, "-m", "ruff"]
+    for command in (["check", "--no-cache", "."], ["format", "--check", "."]):
+        result = subprocess.run(
+            [*ruff, *command], cwd=project, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stdout + result.stderr

@@ -87,5 +87,12 @@ def test_quoted_is_a_literal_in_python_and_toml(name):
     assert json.loads(literal) == name
 
 
+@pytest.mark.parametrize(
+    "name", ['say "hi"', "it's", "back\\slash", "emoji 😀", "'\"'", '""\'', "plain"]
+)
+def test_python_string_is_a_literal_of_the_name(name):
+    assert eval(ext.python_string(name)) == name  # noqa: S307 - a literal we built
+
+
 def test_markdown_text_escapes_html_and_markup():
     assert ext.markdown_text("<b>*x*</b> & y") == "&lt;b&gt;\\*x\\*&lt;/b&gt; &amp; y"

@@ -117,37 +117,21 @@ def test_flask_cli_works_in_the_container(dev):
     assert "main.health" in routes
 
 
+def run_in_dev_image(dev, *command: str):
+    """A one-off command in a new dev container, as `docker compose run` does."""
+    return dev.compose("run", "--rm", "--no-deps", "-T", "dev", *command, check=False)
+
+
 def test_generated_project_suite_passes_in_the_dev_image(dev):
-    result = dev.compose(
-        "run",
-        "--rm",
-        "--no-deps",
-        "-T",
-        "dev",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        check=False,
-    )
+    result = run_in_dev_image(dev, "pytest", "-q", "-p", "no:cacheprovider")
     assert result.returncode == 0, result.stdout + result.stderr
     assert " passed" in result.stdout
 
 
 def test_generated_project_is_lint_clean(dev):
-    result = dev.compose(
-        "run",
-        "--rm",
-        "--no-deps",
-        "-T",
-        "dev",
-        "ruff",
-        "check",
-        "--no-cache",
-        ".",
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    for check in (["check"], ["format", "--check"]):
+        result = run_in_dev_image(dev, "ruff", *check, "--no-cache", ".")
+        assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_dev_port_is_published_on_loopback_only(dev):

@@ -21,7 +21,7 @@ from typing import Any
 
 from flask import Flask
 
-PROJECT_NAME = {{ cookiecutter.project_name | quoted }}
+PROJECT_NAME = {{ cookiecutter.project_name | python_string }}  # noqa: E501
 
 # Used only while debugging or testing, when SECRET_KEY is not set;
 # production rejects it.

@@ -1,4 +1,7 @@
-"""Production entry point: `gunicorn {{ cookiecutter.project_slug }}.wsgi:app`."""
+"""Production entry point, for gunicorn (see compose/gunicorn.conf.py).
+
+Its command: gunicorn {{ cookiecutter.project_slug }}.wsgi:app
+"""
 
 from .production import create_production_app
 
