@@ -73,6 +73,9 @@ class Server:
         if pid == 0:  # the server process
             code = 1
             try:
+                # Not this supervisor's handlers, until serve.run sets its own.
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
                 os.close(read_end)
                 code = serve.run(
                     self.sock.fileno(),
