@@ -1,0 +1,65 @@
+"""The dev container opens for real, with the reference devcontainer CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from tests.docker.stack import answers_ok, wait_for
+
+DEVCONTAINER_CLI = "@devcontainers/cli@0.89"
+
+
+@pytest.fixture(scope="module")
+def devcontainer_cli(tmp_path_factory):
+    if shutil.which("npm") is None:
+        message = "npm is needed to install the devcontainer CLI"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    prefix = tmp_path_factory.mktemp("devcontainer-cli")
+    subprocess.run(
+        ["npm", "install", "--silent", "--prefix", str(prefix), DEVCONTAINER_CLI],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    return str(prefix / "node_modules" / ".bin" / "devcontainer")
+
+
+def test_devcontainer_up_opens_the_dev_service(new_stack, devcontainer_cli):
+    stack = new_stack()
+    workspace = ["--workspace-folder", str(stack.project)]
+    try:
+        up = subprocess.run(
+            [devcontainer_cli, "up", *workspace],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-3000:]
+        result = json.loads(up.stdout.strip().splitlines()[-1])
+        assert result["outcome"] == "success"
+        assert result["remoteWorkspaceFolder"] == "/app"
+
+        probe = subprocess.run(
+            [devcontainer_cli, "exec", *workspace, "python", "-c",
+             "import sys, flask; print(sys.prefix)"],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert probe.returncode == 0, probe.stderr
+        assert probe.stdout.strip().splitlines()[-1] == "/opt/venv"
+        wait_for(lambda: answers_ok(stack.url("dev", "/healthz")))
+    finally:
+        # The CLI names the Compose project after the folder, as Compose does.
+        subprocess.run(
+            ["docker", "compose", "--profile", "*", "down", "--timeout", "5"],
+            cwd=stack.project,
+            capture_output=True,
+            check=False,
+        )
