@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import uuid
 
 import pytest
 
@@ -31,8 +32,11 @@ def devcontainer_cli(tmp_path_factory):
     return str(prefix / "node_modules" / ".bin" / "devcontainer")
 
 
-def test_devcontainer_up_opens_the_dev_service(new_stack, devcontainer_cli):
-    stack = new_stack()
+def test_devcontainer_up_opens_the_dev_service(
+    new_stack, devcontainer_cli, docker_client
+):
+    # A name of its own: the CLI names its images after the project folder.
+    stack = new_stack(project_name=f"Devcontainer Probe {uuid.uuid4().hex[:8]}")
     workspace = ["--workspace-folder", str(stack.project)]
     try:
         up = subprocess.run(
@@ -63,3 +67,6 @@ def test_devcontainer_up_opens_the_dev_service(new_stack, devcontainer_cli):
             capture_output=True,
             check=False,
         )
+        for image in docker_client.images.list():
+            if any(tag.startswith(f"vsc-{stack.slug}-") for tag in image.tags):
+                docker_client.images.remove(image.id, force=True)

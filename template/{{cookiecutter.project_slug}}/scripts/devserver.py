@@ -16,6 +16,9 @@ Settings, in compose/dev.env (defaults in brackets):
   RELOADER_PRELOAD     1: import the app's third-party modules once, so that
                        a reload re-imports only the project's own [1]; 0 if
                        a library misbehaves when imported before a fork
+  DEV_HOST             the address to listen on [0.0.0.0, in the container;
+                       use 127.0.0.1 outside Docker]
+  DEV_CONTAINER_PORT   the port to listen on [5000]
 """
 
 from __future__ import annotations
