@@ -80,30 +80,40 @@ def test_a_new_file_and_a_deleted_file_reload(dev, package):
     wait_until_reloads(dev, before)
 
 
-def test_a_template_change_is_served_without_a_restart(dev, package):
-    template = package / "templates" / "index.html"
-    original = template.read_text()
+IN_TEMPLATE_BLOCK = "{% endblock %}"
+
+
+@pytest.mark.parametrize(
+    ("relative", "url", "edit"),
+    [
+        (
+            "templates/index.html",
+            "/",
+            lambda text, marker: text.replace(
+                IN_TEMPLATE_BLOCK, f"<p>{marker}</p>{IN_TEMPLATE_BLOCK}"
+            ),
+        ),
+        (
+            "static/style.css",
+            "/static/style.css",
+            lambda text, marker: text + f"/* {marker} */\n",
+        ),
+    ],
+    ids=["template", "static file"],
+)
+def test_a_change_flask_reloads_itself_needs_no_restart(
+    dev, package, relative, url, edit
+):
+    changed = package / relative
+    original = changed.read_text()
     marker = uuid.uuid4().hex
     before = reloads(dev)
     try:
-        template.write_text(original.replace("It works.", f"It works {marker}."))
-        serves(dev, "/", marker)
+        changed.write_text(edit(original, marker))
+        serves(dev, url, marker)
         assert reloads(dev) == before
     finally:
-        template.write_text(original)
-
-
-def test_a_static_file_change_is_served_without_a_restart(dev, package):
-    stylesheet = package / "static" / "style.css"
-    original = stylesheet.read_text()
-    marker = uuid.uuid4().hex
-    before = reloads(dev)
-    try:
-        stylesheet.write_text(original + f"/* {marker} */\n")
-        serves(dev, "/static/style.css", marker)
-        assert reloads(dev) == before
-    finally:
-        stylesheet.write_text(original)
+        changed.write_text(original)
 
 
 def test_a_dotenv_change_restarts_with_the_new_value(dev, package):
