@@ -1,7 +1,9 @@
-"""`docker compose watch dev`: sources synced into the container, no bind mount."""
+"""`docker compose watch dev`: rebuilds on dependency changes; with
+compose/watch.yml, sources are synced into the container, no bind mount."""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import uuid
 
@@ -10,28 +12,45 @@ from tests.docker.test_dev import PROBE_VIEW, write_in_place
 from tests.docker.test_reloader import serves
 
 
-def test_compose_watch_serves_an_edit(new_stack):
+@contextlib.contextmanager
+def watching(stack, log_path):
+    """`docker compose watch dev` in the background, its output in a file."""
+    files = [arg for f in stack.compose_files for arg in ("-f", f)]
+    with open(log_path, "w") as log:
+        watch = subprocess.Popen(
+            ["docker", "compose", *files, "-p", stack.name, "watch", "dev"],
+            cwd=stack.project,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for(lambda: answers_ok(stack.url("dev", "/healthz")), timeout=180)
+            yield
+        finally:
+            watch.terminate()
+            watch.wait(timeout=30)
+            stack.down()
+
+
+def test_watch_syncs_sources_without_a_bind_mount(new_stack, tmp_path):
     stack = new_stack()
     stack.override_files.append(stack.path("compose/watch.yml"))
-    files = [arg for f in stack.compose_files for arg in ("-f", f)]
-    watch = subprocess.Popen(
-        ["docker", "compose", *files, "-p", stack.name, "watch", "dev"],
-        cwd=stack.project,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        wait_for(lambda: answers_ok(stack.url("dev", "/healthz")), timeout=180)
+    log = tmp_path / "watch.log"
+    with watching(stack, log):
         mounts = stack.container("dev").attrs["Mounts"]
         assert [m for m in mounts if m["Type"] == "bind"] == []
-
         views = stack.path(f"{stack.slug}/views.py")
         marker = uuid.uuid4().hex
         write_in_place(views, views.read_text() + PROBE_VIEW.format(marker=marker))
         serves(stack, "/probe", marker)
-    finally:
-        watch.terminate()
-        output, _ = watch.communicate(timeout=30)
-        stack.down()
-    assert "Syncing service" in output
+    assert "Syncing service" in log.read_text()
+
+
+def test_watch_rebuilds_when_dependencies_change(new_stack, tmp_path):
+    stack = new_stack()
+    log = tmp_path / "watch.log"
+    with watching(stack, log):
+        requirements = stack.path("requirements/dev.txt")
+        requirements.write_text(requirements.read_text() + "# a new dependency\n")
+        wait_for(lambda: "Rebuilding service" in log.read_text(), timeout=60)
+        wait_for(lambda: answers_ok(stack.url("dev", "/healthz")), timeout=180)
