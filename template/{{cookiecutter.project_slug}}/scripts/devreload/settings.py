@@ -73,17 +73,17 @@ class Settings:
 
     @classmethod
     def from_environ(cls, root: Path) -> Settings:
-        mode = os.environ.get("RELOADER_MODE", "auto").strip().lower()
+        mode = os.environ.get("RELOADER_MODE", cls.mode).strip().lower()
         if mode not in MODES:
             raise SystemExit(f"RELOADER_MODE={mode!r}: use one of {', '.join(MODES)}")
         return cls(
             mode=mode,
-            interval=float(os.environ.get("RELOADER_INTERVAL") or 0.1),
-            cpu_budget=float(os.environ.get("RELOADER_CPU_BUDGET") or 1.0),
+            interval=float(os.environ.get("RELOADER_INTERVAL") or cls.interval),
+            cpu_budget=float(os.environ.get("RELOADER_CPU_BUDGET") or cls.cpu_budget),
             include=RESTART_PATTERNS + _list("RELOADER_INCLUDE"),
             exclude=IGNORED_NAMES + EDITOR_TEMP_PATTERNS + _list("RELOADER_EXCLUDE"),
             paths=(root, *(Path(p) for p in _list("RELOADER_PATHS", ":"))),
             preload=os.environ.get("RELOADER_PRELOAD", "1").strip() not in ("0", ""),
-            host=os.environ.get("DEV_HOST", "0.0.0.0"),  # noqa: S104
-            port=int(os.environ.get("DEV_CONTAINER_PORT") or 5000),
+            host=os.environ.get("DEV_HOST", cls.host),
+            port=int(os.environ.get("DEV_CONTAINER_PORT") or cls.port),
         )

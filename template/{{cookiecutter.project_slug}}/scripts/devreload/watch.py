@@ -117,22 +117,28 @@ class Tree:
     # -- what is hot ---------------------------------------------------------
     def set_imported(self, paths: Iterable[str]) -> None:
         self.imported = {p for p in paths if p in self.files}
+        self._hot = None
 
     def hot_files(self) -> list[str]:
-        root_files = [f for root in self.roots for f in self.dir_files.get(root, ())]
-        hot = [*self.recent, *root_files, *self.imported]
-        return list(dict.fromkeys(hot))[: self.MAX_HOT_FILES]
+        """Most recently changed first; recomputed only when its inputs change."""
+        if self._hot is None:
+            root_files = [f for r in self.roots for f in self.dir_files.get(r, ())]
+            hot = [*reversed(self.recent), *root_files, *sorted(self.imported)]
+            self._hot = list(dict.fromkeys(hot))[: self.MAX_HOT_FILES]
+            dirs = [*self.roots, *map(os.path.dirname, self._hot)]
+            self._hot_dirs = list(dict.fromkeys(dirs))
+        return self._hot
 
     def hot_dirs(self) -> list[str]:
-        return list(
-            dict.fromkeys([*self.roots, *map(os.path.dirname, self.hot_files())])
-        )
+        self.hot_files()
+        return self._hot_dirs
 
     def _touched(self, path: str) -> None:
         self.recent.pop(path, None)
         self.recent[path] = None
         while len(self.recent) > self.MAX_RECENT:
             self.recent.popitem(last=False)
+        self._hot = None
 
     # -- polls -----------------------------------------------------------------
     def due_tiers(self, now: float) -> list[str]:
@@ -146,9 +152,7 @@ class Tree:
         started = time.monotonic()
         cpu_before = time.process_time()
         if tier_name == "hot":
-            changed = self.poll_files(self.hot_files()) | self.poll_dirs(
-                self.hot_dirs()
-            )
+            changed = self.poll_fast()
         elif tier_name == "dirs":
             changed = self.poll_dirs(list(self.dirs))
         else:
@@ -214,7 +218,8 @@ class Tree:
             entries = list(os.scandir(directory))
         except OSError:
             return self._forget_dir(directory)
-        changed: set[str] = set()
+        changed: set[str] = set()  # files of this directory
+        in_subdirs: set[str] = set()
         files: set[str] = set()
         subdirs: set[str] = set()
         for entry in entries:
@@ -223,7 +228,7 @@ class Tree:
             if entry.is_dir(follow_symlinks=False):
                 subdirs.add(entry.path)
                 if recursive or entry.path not in self.dirs:
-                    changed |= self.rescan_dir(entry.path, recursive=True)
+                    in_subdirs |= self.rescan_dir(entry.path, recursive=True)
             elif self.filter.kind(entry.path):
                 files.add(entry.path)
                 try:
@@ -233,21 +238,17 @@ class Tree:
                 if self.files.get(entry.path) != current:
                     self.files[entry.path] = current
                     changed.add(entry.path)
+                    self._touched(entry.path)
         for gone in self.dir_files.get(directory, set()) - files:
             self.files.pop(gone, None)
             changed.add(gone)
         for gone in self.dir_subdirs.get(directory, set()) - subdirs:
-            changed |= self._forget_dir(gone)
-        if directory in self.roots and files != self.dir_files.get(directory):
-            self._hot = None
+            in_subdirs |= self._forget_dir(gone)
         self.dir_files[directory] = files
         self.dir_subdirs[directory] = subdirs
-        for path in changed:
-            if path in self.files:
-                self._touched(path)
-        if changed:
+        if changed or in_subdirs:
             self._hot = None
-        return changed
+        return changed | in_subdirs
 
     def _forget_dir(self, directory: str) -> set[str]:
         gone = set(self.dir_files.pop(directory, set()))
