@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.conftest import generate_project  # noqa: E402
+from tests.docker.stack import free_port  # noqa: E402
 
 CONTAINER_PORT = 5000
 HEAVY_IMPORT_SECONDS = 1.0
@@ -102,12 +102,6 @@ class Run:
 
 
 HEADER = ["reloader", "tree", "median s", "p95 s", "max s", "failed", "idle CPU"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def cpu_seconds(container) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import subprocess
 import time
@@ -60,17 +61,21 @@ class Stack:
 
     def set_env(self, **values: str) -> None:
         """Add or replace lines of the project's .env."""
-        env_file = self.path(".env")
-        lines = env_file.read_text().splitlines() if env_file.exists() else []
-        lines = [ln for ln in lines if ln.split("=", 1)[0] not in values]
-        lines += [f"{key}={value}" for key, value in values.items()]
-        env_file.write_text("\n".join(lines) + "\n")
+        self._edit_env(values, [f"{key}={value}" for key, value in values.items()])
 
     def unset_env(self, *names: str) -> None:
+        self._edit_env(names, [])
+
+    def _edit_env(self, names, new_lines: list[str]) -> None:
         env_file = self.path(".env")
-        lines = env_file.read_text().splitlines()
-        kept = [ln for ln in lines if ln.split("=", 1)[0] not in names]
-        env_file.write_text("\n".join(kept) + "\n")
+        lines = env_file.read_text().splitlines() if env_file.exists() else []
+        kept = [line for line in lines if line.split("=", 1)[0] not in names]
+        env_file.write_text("\n".join(kept + new_lines) + "\n")
+
+    def append(self, relative: str, text: str) -> None:
+        """Add `text` at the end of a project file."""
+        path = self.path(relative)
+        path.write_text(path.read_text() + text)
 
     def add_override(self, yaml_text: str) -> None:
         """A Compose file merged over docker-compose.yml (like compose.override.yml)."""
@@ -83,10 +88,14 @@ class Stack:
     def compose_files(self) -> list[str]:
         return [str(self.path("docker-compose.yml")), *map(str, self.override_files)]
 
-    def compose(self, *args: str, check: bool = True, timeout: float = 600):
+    def compose_argv(self, *args: str) -> list[str]:
+        """The `docker compose` command line for this stack."""
         files = [arg for f in self.compose_files for arg in ("-f", f)]
+        return ["docker", "compose", *files, "-p", self.name, *args]
+
+    def compose(self, *args: str, check: bool = True, timeout: float = 600):
         return subprocess.run(
-            ["docker", "compose", *files, "-p", self.name, *args],
+            self.compose_argv(*args),
             cwd=self.project,
             capture_output=True,
             text=True,
@@ -165,3 +174,29 @@ def answers_ok(url: str) -> bool:
         return get(url, timeout=2).status_code == 200
     except requests.RequestException:
         return False
+
+
+def serves(stack: Stack, path: str, expected: str, *, whole: bool = False) -> None:
+    """Wait until the dev service answers GET `path` with `expected` in its
+    body (or as its whole body)."""
+
+    def answered() -> bool:
+        body = get(stack.url("dev", path), timeout=5).text
+        return body == expected if whole else expected in body
+
+    wait_for(answered, timeout=10)
+
+
+def stand_in_user(*paths: Path) -> tuple[int, int]:
+    """The host user the tests act as, owning `paths` (recursively).
+
+    Root can't show who owns what, so tests run as root act as 12345:12346,
+    as a developer with those ids would be.
+    """
+    if os.getuid() != 0:
+        return os.getuid(), os.getgid()
+    uid, gid = 12345, 12346
+    for top in paths:
+        for path in [top, *top.rglob("*")]:
+            os.chown(path, uid, gid, follow_symlinks=False)
+    return uid, gid

@@ -7,18 +7,16 @@ import contextlib
 import subprocess
 import uuid
 
-from tests.docker.stack import answers_ok, wait_for
+from tests.docker.stack import answers_ok, serves, wait_for
 from tests.docker.test_dev import PROBE_VIEW, write_in_place
-from tests.docker.test_reloader import serves
 
 
 @contextlib.contextmanager
 def watching(stack, log_path):
     """`docker compose watch dev` in the background, its output in a file."""
-    files = [arg for f in stack.compose_files for arg in ("-f", f)]
     with open(log_path, "w") as log:
         watch = subprocess.Popen(
-            ["docker", "compose", *files, "-p", stack.name, "watch", "dev"],
+            stack.compose_argv("watch", "dev"),
             cwd=stack.project,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import time
 import uuid
 
 import pytest
 
-from tests.docker.stack import get, wait_for
+from tests.docker.stack import get, serves, wait_for
 
 PROBE_VIEW = """
 
@@ -55,13 +54,6 @@ def write_by_rename(path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def wait_until_served(dev, path: str, expected: str, timeout: float = 10) -> float:
-    """Seconds until GET `path` answers exactly `expected`."""
-    start = time.monotonic()
-    wait_for(lambda: get(dev.url("dev", path), timeout=5).text == expected, timeout)
-    return time.monotonic() - start
-
-
 def test_plain_up_starts_dev_only(dev):
     assert dev.services_running() == {"dev"}
 
@@ -93,7 +85,7 @@ def test_exception_shows_the_werkzeug_debugger(dev, views):
 def test_host_edit_is_served(dev, views, write):
     marker = f"edited-{write.__name__}-{uuid.uuid4().hex}"
     write(views, views.read_text() + PROBE_VIEW.format(marker=marker))
-    wait_until_served(dev, "/probe", marker)
+    serves(dev, "/probe", marker, whole=True)
 
 
 def test_syntax_error_keeps_the_server_up_and_a_fix_recovers(dev, views):
@@ -107,7 +99,7 @@ def test_syntax_error_keeps_the_server_up_and_a_fix_recovers(dev, views):
     assert page
     marker = f"fixed-{uuid.uuid4().hex}"
     write_in_place(views, original + PROBE_VIEW.format(marker=marker))
-    wait_until_served(dev, "/probe", marker)
+    serves(dev, "/probe", marker, whole=True)
     assert get(dev.url("dev")).status_code == 200
 
 

@@ -10,31 +10,16 @@ import uuid
 
 import yaml
 
-from tests.docker.stack import answers_ok, wait_for
+from tests.docker.stack import answers_ok, serves, stand_in_user, wait_for
 from tests.docker.test_dev import PROBE_VIEW, write_in_place
-from tests.docker.test_reloader import serves
 
 DEV_UP = "up --build --detach dev"
 
 
-def as_host_user(stack) -> tuple[int, int]:
-    """The ids the dev container runs as: a stand-in user when tests run as root.
-
-    Root can't show the difference, so the project then belongs to 12345:12346,
-    as it would to a developer with those ids.
-    """
-    if os.getuid() != 0:
-        return os.getuid(), os.getgid()
-    uid, gid = 12345, 12346
-    stack.set_env(HOST_UID=str(uid), HOST_GID=str(gid))
-    for path in [stack.project, *stack.project.rglob("*")]:
-        os.chown(path, uid, gid, follow_symlinks=False)
-    return uid, gid
-
-
 def test_files_created_in_dev_belong_to_the_host_user(new_stack):
     stack = new_stack()
-    uid, gid = as_host_user(stack)
+    uid, gid = stand_in_user(stack.project)
+    stack.set_env(HOST_UID=str(uid), HOST_GID=str(gid))
     with stack.running(DEV_UP):
         wait_for(lambda: answers_ok(stack.url("dev", "/healthz")))
         stack.compose(
@@ -81,11 +66,14 @@ def dap_initialize(port: int) -> dict:
                 return message
 
 
-def test_an_editor_can_attach_with_debugpy_again_after_a_reload(new_stack):
+def test_debugpy_holds_nothing_and_attaches_again_after_a_reload(new_stack):
     stack = new_stack()
     stack.set_env(DEBUGPY="1")
     with stack.running(DEV_UP):
-        wait_for(lambda: answers_ok(stack.url("dev", "/healthz")))
+        # The app answers before any editor attaches: no waiting unless asked.
+        wait_for(lambda: answers_ok(stack.url("dev", "/healthz")), timeout=30)
+        assert "Waiting for a debugger" not in stack.logs("dev")
+
         response = wait_for(lambda: dap_initialize(stack.debugpy_port), timeout=30)
         assert response["command"] == "initialize"
         assert response["success"] is True
@@ -96,14 +84,6 @@ def test_an_editor_can_attach_with_debugpy_again_after_a_reload(new_stack):
         serves(stack, "/probe", marker)
         response = wait_for(lambda: dap_initialize(stack.debugpy_port), timeout=30)
         assert response["success"] is True
-
-
-def test_the_app_does_not_wait_for_a_debugger_unless_asked(new_stack):
-    stack = new_stack()
-    stack.set_env(DEBUGPY="1")
-    with stack.running(DEV_UP):
-        wait_for(lambda: answers_ok(stack.url("dev", "/healthz")), timeout=30)
-        assert "Waiting for a debugger" not in stack.logs("dev")
 
 
 def test_deploy_section_is_accepted_by_docker_stack_config(new_stack, tmp_path):

@@ -27,11 +27,6 @@ def slow():
 """
 
 
-def append(stack, relative: str, text: str) -> None:
-    path = stack.path(relative)
-    path.write_text(path.read_text() + text)
-
-
 def replace(stack, relative: str, old: str, new: str) -> None:
     path = stack.path(relative)
     content = path.read_text()
@@ -44,45 +39,66 @@ def env_override(**variables: str) -> str:
     return f"services:\n  prod:\n    environment:\n{lines}"
 
 
-# Each turns debug on in one way a user or their code might.
+def write_flaskenv(stack) -> None:
+    for where in (".flaskenv", f"{stack.slug}/.flaskenv"):
+        stack.path(where).write_text("FLASK_DEBUG=1\n")
+
+
+# Each turns debug on in one way a user or their code might; with the
+# variables that must then reach the container, to prove the attempt was made.
 DEBUG_SWITCHES = {
-    "FLASK_DEBUG=1 in the environment": lambda s: s.add_override(
-        env_override(FLASK_DEBUG="1")
+    "FLASK_DEBUG=1 in the environment": (
+        lambda s: s.add_override(env_override(FLASK_DEBUG="1")),
+        ["FLASK_DEBUG=1"],
     ),
-    "FLASK_DEBUG=1 in .env": lambda s: s.set_env(FLASK_DEBUG="1"),
-    "DEBUG, FLASK_ENV, FLASK_TESTING in the environment": lambda s: s.add_override(
-        env_override(DEBUG="1", FLASK_ENV="development", FLASK_TESTING="1")
+    "FLASK_DEBUG=1 in .env": (lambda s: s.set_env(FLASK_DEBUG="1"), ["FLASK_DEBUG=1"]),
+    "DEBUG, FLASK_ENV, FLASK_TESTING in the environment": (
+        lambda s: s.add_override(
+            env_override(DEBUG="1", FLASK_ENV="development", FLASK_TESTING="1")
+        ),
+        ["DEBUG=1", "FLASK_ENV=development", "FLASK_TESTING=1"],
     ),
-    ".flaskenv with FLASK_DEBUG=1": lambda s: [
-        s.path(".flaskenv").write_text("FLASK_DEBUG=1\n"),
-        s.path(f"{s.slug}/.flaskenv").write_text("FLASK_DEBUG=1\n"),
-    ],
-    "DEBUG = True in the config module": lambda s: replace(
-        s,
-        f"{s.slug}/config.py",
-        "    SECRET_KEY = None\n",
-        "    SECRET_KEY = None\n    DEBUG = True\n",
+    ".flaskenv with FLASK_DEBUG=1": (write_flaskenv, []),
+    "DEBUG = True in the config module": (
+        lambda s: replace(
+            s,
+            f"{s.slug}/config.py",
+            "    SECRET_KEY = None\n",
+            "    SECRET_KEY = None\n    DEBUG = True\n",
+        ),
+        [],
     ),
-    "app.debug = True in the app factory": lambda s: replace(
-        s,
-        f"{s.slug}/__init__.py",
-        "    return app\n",
-        '    app.debug = True\n    app.config["DEBUG"] = True\n    return app\n',
+    "app.debug = True in the app factory": (
+        lambda s: replace(
+            s,
+            f"{s.slug}/__init__.py",
+            "    return app\n",
+            '    app.debug = True\n    app.config["DEBUG"] = True\n    return app\n',
+        ),
+        [],
     ),
-    "app.debug = True while serving": lambda s: append(
-        s,
-        f"{s.slug}/views.py",
-        "\n\n@bp.before_app_request\ndef switch_debug_on():\n"
-        "    from flask import current_app\n\n    current_app.debug = True\n",
+    "app.debug = True while serving": (
+        lambda s: s.append(
+            f"{s.slug}/views.py",
+            "\n\n@bp.before_app_request\ndef switch_debug_on():\n"
+            "    from flask import current_app\n\n    current_app.debug = True\n",
+        ),
+        [],
     ),
 }
 
 
-@pytest.mark.parametrize("switch", DEBUG_SWITCHES.values(), ids=DEBUG_SWITCHES.keys())
-def test_debug_stays_off(new_stack, switch):
+@pytest.mark.parametrize(
+    ("switch", "reaches_the_container"),
+    DEBUG_SWITCHES.values(),
+    ids=DEBUG_SWITCHES.keys(),
+)
+def test_debug_stays_off(new_stack, switch, reaches_the_container):
     stack = with_crash_route(new_stack())
     switch(stack)
     with stack.running(PROD_UP):
+        env = stack.compose("exec", "-T", "prod", "env").stdout.splitlines()
+        assert set(reaches_the_container) <= set(env)
         get(stack.url("prod"))  # a first request, for the run-time switch
         assert_no_debug_exposed(stack)
 
@@ -95,6 +111,8 @@ def refuses_to_start(stack, message: str, service: str = "prod") -> str:
         logs = wait_for(
             lambda: message in (text := stack.logs(service)) and text, timeout=60
         )
+        state = stack.container(service).attrs["State"]
+        assert state.get("Health", {}).get("Status") != "healthy"
         assert not answers_ok(stack.url(service, "/healthz"))
         return logs
 
@@ -123,8 +141,7 @@ def test_prod_refuses_a_weak_secret_key(new_stack, secret_key, message):
 
 def test_prod_refuses_the_debugger_middleware_in_the_app(new_stack):
     stack = new_stack()
-    append(
-        stack,
+    stack.append(
         f"{stack.slug}/wsgi.py",
         "\nfrom werkzeug.debug import DebuggedApplication\n\n"
         "app.wsgi_app = DebuggedApplication(app.wsgi_app, evalex=True)\n",
@@ -134,8 +151,7 @@ def test_prod_refuses_the_debugger_middleware_in_the_app(new_stack):
 
 def test_prod_refuses_the_debugger_middleware_around_the_app(new_stack):
     stack = new_stack()
-    append(
-        stack,
+    stack.append(
         f"{stack.slug}/wsgi.py",
         "\nfrom werkzeug.debug import DebuggedApplication\n\n"
         "app = DebuggedApplication(app, evalex=True)\n",
@@ -159,7 +175,7 @@ def test_dev_refuses_to_disable_the_debugger_pin(new_stack):
 
 def test_prod_stops_gracefully_without_losing_a_request(new_stack):
     stack = new_stack()
-    append(stack, f"{stack.slug}/views.py", SLOW_VIEW)
+    stack.append(f"{stack.slug}/views.py", SLOW_VIEW)
     with stack.running(PROD_UP):
         result = {}
 

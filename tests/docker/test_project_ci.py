@@ -12,8 +12,6 @@ import subprocess
 import pytest
 import yaml
 
-from tests.docker.stack import free_port
-
 
 def run_job(project, job: dict, env: dict) -> None:
     """Each `run:` step in order; `if: always()` steps run even after a failure."""
@@ -45,8 +43,9 @@ def test_ci_job_passes(new_stack, job_name):
     env = {
         **os.environ,
         "COMPOSE_PROJECT_NAME": stack.name,
-        "PROD_PORT": str(free_port()),
-        "DEV_PORT": str(free_port()),
+        # .env is gone: the stack's free ports come from the environment.
+        "PROD_PORT": str(stack.prod_port),
+        "DEV_PORT": str(stack.dev_port),
     }
     try:
         run_job(stack.project, workflow["jobs"][job_name], env)

@@ -15,7 +15,7 @@ import uuid
 import pytest
 import requests
 
-from tests.docker.stack import answers_ok, get, wait_for
+from tests.docker.stack import answers_ok, get, serves, wait_for
 from tests.docker.test_dev import PROBE_VIEW, write_by_rename, write_in_place
 
 RELOADED = ", reloading"
@@ -57,10 +57,6 @@ def wait_until_reloads(dev, before: int, timeout: float = 10) -> int:
 def assert_no_reload(dev, before: int) -> None:
     time.sleep(QUIET_SECONDS)
     assert reloads(dev) == before, dev.logs("dev")[-2000:]
-
-
-def serves(dev, path: str, text: str) -> None:
-    wait_for(lambda: text in get(dev.url("dev", path)).text, timeout=10)
 
 
 @pytest.mark.parametrize("write", [write_in_place, write_by_rename])

@@ -5,13 +5,24 @@ from __future__ import annotations
 import os
 import subprocess
 
+import pytest
+
 from tests.conftest import REPO_ROOT
+from tests.docker.stack import stand_in_user
+
+TOOLBOX = ["docker", "compose", "-f", str(REPO_ROOT / "docker-compose.yml")]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _toolbox_down():
+    """`run --rm` removes containers but leaves the project's network."""
+    yield
+    subprocess.run([*TOOLBOX, "down"], capture_output=True, check=False)
 
 
 def toolbox(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        ["docker", "compose", "-f", str(REPO_ROOT / "docker-compose.yml"),
-         "run", "--rm", "-T", *args],
+        [*TOOLBOX, "run", "--rm", "-T", *args],
         env={**os.environ, **(env or {})},
         capture_output=True,
         text=True,
@@ -23,9 +34,7 @@ def toolbox(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 def test_new_generates_a_project_owned_by_the_user(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
-    uid, gid = (12345, 12346) if os.getuid() == 0 else (os.getuid(), os.getgid())
-    if os.getuid() == 0:  # a stand-in user: root can't show the difference
-        os.chown(out, uid, gid)
+    uid, gid = stand_in_user(out)
     result = toolbox("new", 'project_name=Toolbox "Shop"', env={"OUTPUT_DIR": str(out)})
     assert result.returncode == 0, result.stdout + result.stderr
     project = out / "toolbox_shop"
