@@ -1,35 +1,45 @@
 """Benchmark of dev-server reloaders, side by side, in one run.
 
-Generates a project, builds its dev image, then runs each reloader in the
-same container set-up (same image, same bind mount, same app) and measures:
+Generates a project, builds its dev image (plus watchdog, for watchmedo),
+then runs each reloader in the same container set-up (same image, same bind
+mount, same app). Two tables:
 
-- edit-to-served: the host rewrites views.py in place at random intervals;
-  a client polls the page (a new connection each time) until it serves the
-  new code; the time from the write to that answer;
+Edits. The host rewrites views.py in place at random intervals; a client
+polls the page (a new connection each time) until it serves the new code:
+- edit-to-served: from the write to that answer;
 - failed requests: connection errors and 5xx answers while reloading;
 - idle CPU: the container's processes, over 10 s without edits;
+in four trees: the generated project; the same with 10,000 extra .py files;
+an app importing a library that takes 1 s to import; and the project seen
+through a FUSE view (bindfs, attribute cache off) with edits made underneath,
+so that no file event reaches the container, as with Docker Desktop, WSL2
+or network shares. Reloaders: this template's in each mode (auto is the
+default), Werkzeug's stat reloader (`flask run --debug` without watchdog)
+and watchdog's `watchmedo auto-restart` with its polling observer.
 
-in three trees: the generated project; the same with 10,000 extra .py files;
-and an app importing a third-party library that takes 1 s to import.
-
-Reloaders: this template's (polling mode), Werkzeug's stat reloader
-(`flask run --debug` without watchdog installed) and watchdog's
-`watchmedo auto-restart` with its polling observer.
+Bulk writes, this template only, in each mode: while the server runs, the
+host writes 10,000 new modules in 100 directories, or 2,000 in one
+directory. Reloads counted in the log; seconds from the last write until
+the container's CPU stays under 2% of a core; CPU seconds spent meanwhile;
+then the p95 of 10 edits.
 
 Usage: scripts/benchmark.sh [--edits 20] [--out docs]
-Prints a Markdown table; writes it and a PNG plot of the latencies to --out.
+Prints Markdown tables; writes them and a PNG plot to --out.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +48,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.conftest import generate_project  # noqa: E402
-from tests.docker.stack import free_port  # noqa: E402
+from tests.docker.stack import free_port, write_many  # noqa: E402
 
 CONTAINER_PORT = 5000
 HEAVY_IMPORT_SECONDS = 1.0
@@ -65,17 +75,29 @@ PROBE_VIEW = """
 def probe():
     return "{marker}"
 """
-FLASK_RUN = "flask run --debug --host 0.0.0.0 --port 5000"
+FLASK_RUN = ["flask", "run", "--debug", "--host", "0.0.0.0", "--port", "5000"]
+DEV_SERVER = ["python", "scripts/devserver.py"]
+MODES = ("auto", "poll", "native")
+# name: (command, environment)
 RELOADERS = {
-    "this template (poll)": ["python", "scripts/devserver.py"],
-    "werkzeug stat": ["python", "/opt/bench/werkzeug_stat.py", *FLASK_RUN.split()[1:]],
-    "watchmedo (polling, 0.25 s)": [
+    "this template (auto, default)": (DEV_SERVER, {"RELOADER_MODE": "auto"}),
+    "this template (poll)": (DEV_SERVER, {"RELOADER_MODE": "poll"}),
+    "this template (native)": (DEV_SERVER, {"RELOADER_MODE": "native"}),
+    "werkzeug stat": (["python", "/opt/bench/werkzeug_stat.py", *FLASK_RUN[1:]], {}),
+    "watchmedo (polling, 0.25 s)": ([
         "watchmedo", "auto-restart", "--debug-force-polling", "--interval", "0.25",
         "--patterns", "*.py;**/*.py", "--recursive", "--directory", "/app", "--",
-        *FLASK_RUN.split(), "--no-reload",
-    ],
+        *FLASK_RUN, "--no-reload",
+    ], {}),
 }  # fmt: skip
-TREES = ("project", "+10,000 files", "heavy import")
+TREES = ("project", "+10,000 files", "heavy import", "no file events")
+BULK_WRITES = {"10,000 files, 100 dirs": (100, 100), "2,000 files, 1 dir": (1, 2000)}
+QUIET_CPU = 0.02  # of a core
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 @dataclass
@@ -87,30 +109,56 @@ class Run:
     requests: int = 0
     idle_cpu: float = 0.0  # percent of one core
 
+    HEADER = ["reloader", "tree", "median s", "p95 s", "max s", "failed", "idle CPU"]
+
     def row(self) -> list[str]:
-        ordered = sorted(self.latencies)
-        p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
         return [
             self.reloader,
             self.tree,
-            f"{statistics.median(ordered):.3f}",
-            f"{p95:.3f}",
-            f"{max(ordered):.3f}",
+            f"{statistics.median(self.latencies):.3f}",
+            f"{percentile(self.latencies, 0.95):.3f}",
+            f"{max(self.latencies):.3f}",
             f"{self.failed}/{self.requests}",
             f"{self.idle_cpu:.1f}%",
         ]
 
 
-HEADER = ["reloader", "tree", "median s", "p95 s", "max s", "failed", "idle CPU"]
+@dataclass
+class Bulk:
+    mode: str
+    case: str
+    write_seconds: float = 0.0
+    reloads: int = 0
+    seconds_to_quiet: float = 0.0
+    cpu_seconds: float = 0.0
+    next_edits: list[float] = field(default_factory=list)
+
+    HEADER = [
+        "mode", "bulk write", "written in s", "reloads", "quiet after s",
+        "CPU s spent", "next edit p95 s",
+    ]  # fmt: skip
+
+    def row(self) -> list[str]:
+        return [
+            self.mode + (" (default)" if self.mode == "auto" else ""),
+            self.case,
+            f"{self.write_seconds:.2f}",
+            str(self.reloads),
+            f"{self.seconds_to_quiet:.1f}",
+            f"{self.cpu_seconds:.2f}",
+            f"{percentile(self.next_edits, 0.95):.3f}",
+        ]
 
 
 def cpu_seconds(container) -> float:
-    """CPU time of the container's processes so far, from the host's /proc."""
+    """CPU time of the container's processes so far, ended children included,
+    from the host's /proc."""
     ticks = 0
     for process in container.top(ps_args="-o pid")["Processes"]:
-        stat = Path(f"/proc/{process[0]}/stat").read_text()
-        fields = stat.rsplit(")", 1)[1].split()
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        with contextlib.suppress(FileNotFoundError):
+            stat = Path(f"/proc/{process[0]}/stat").read_text()
+            fields = stat.rsplit(")", 1)[1].split()
+            ticks += sum(int(value) for value in fields[11:15])
     return ticks / 100  # USER_HZ
 
 
@@ -123,22 +171,30 @@ def prepare(workdir: Path) -> tuple[Path, Path]:
     return project, bench
 
 
+@contextlib.contextmanager
+def fuse_view(project: Path, workdir: Path) -> Iterator[Path]:
+    """The project through bindfs: edits underneath send no file events."""
+    view = workdir / "view" / project.name
+    view.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["bindfs", "-o", "allow_other,attr_timeout=0,entry_timeout=0", project, view],
+        check=True,
+    )
+    try:
+        yield view
+    finally:
+        subprocess.run(["fusermount", "-u", view], check=False)
+
+
 def shape_tree(project: Path, tree: str, original_views: str) -> None:
     views = project / project.name / "views.py"
     # Inside the app's package, where every reloader looks (Werkzeug's
     # skips directories without Python files near the top).
     extra = project / project.name / "extra"
     if tree == "+10,000 files" and not extra.exists():
-        for package in range(100):
-            directory = extra / f"package_{package}"
-            directory.mkdir(parents=True)
-            (directory / "__init__.py").write_text("")
-            for module in range(99):
-                (directory / f"module_{module}.py").write_text("VALUE = 1\n")
+        write_many(extra, 100, 100)
     if tree != "+10,000 files" and extra.exists():
-        for path in sorted(extra.rglob("*"), reverse=True):
-            path.unlink() if path.is_file() else path.rmdir()
-        extra.rmdir()
+        shutil.rmtree(extra)
     heavy = "import heavylib  # noqa: F401\n" if tree == "heavy import" else ""
     views.write_text(heavy + original_views)
 
@@ -159,23 +215,25 @@ def probe_until(url: str, marker: str, run: Run, timeout: float = 30) -> float:
     raise TimeoutError(f"{marker} not served after {timeout}s")
 
 
-def measure(client, image, project, bench, reloader, tree, edits, rng) -> Run:
-    run = Run(reloader, tree)
+@contextlib.contextmanager
+def server(client, image, project, mount, bench, reloader) -> Iterator[tuple]:
+    """A container running `reloader`, serving `project` mounted from `mount`."""
+    command, environment = RELOADERS[reloader]
     port = free_port()
     container = client.containers.run(
         image,
-        RELOADERS[reloader],
+        command,
         detach=True,
         init=True,
         environment={
             "FLASK_APP": project.name,
             "FLASK_DEBUG": "1",
-            "RELOADER_MODE": "poll",
             "PYTHONPATH": "/opt/bench",
+            **environment,
         },
         ports={f"{CONTAINER_PORT}/tcp": ("127.0.0.1", port)},
         volumes={
-            str(project): {"bind": "/app", "mode": "rw"},
+            str(mount): {"bind": "/app", "mode": "rw"},
             str(bench): {"bind": "/opt/bench", "mode": "ro"},
         },
         working_dir="/app",
@@ -184,31 +242,87 @@ def measure(client, image, project, bench, reloader, tree, edits, rng) -> Run:
     original = views.read_text()
     url = f"http://127.0.0.1:{port}/probe"
     try:
-        marker = "start"
-        views.write_text(original + PROBE_VIEW.format(marker=marker))
-        probe_until(url, marker, Run(reloader, tree), timeout=120)
+        views.write_text(original + PROBE_VIEW.format(marker="start"))
+        probe_until(url, "start", Run(reloader, ""), timeout=120)
         time.sleep(3)  # settle: first imports, preloading
+        yield container, url, original
+    finally:
+        views.write_text(original)
+        container.remove(force=True)
+
+
+def edit(project: Path, original: str, url: str, run: Run) -> float:
+    """Rewrite views.py in place, as most editors do; seconds until served."""
+    marker = uuid.uuid4().hex
+    with (project / project.name / "views.py").open("r+") as file:
+        file.write(original + PROBE_VIEW.format(marker=marker))
+        file.truncate()
+    written = time.monotonic()
+    return probe_until(url, marker, run) - written
+
+
+def measure_edits(client, image, project, mount, bench, reloader, tree, edits, rng):
+    run = Run(reloader, tree)
+    with server(client, image, project, mount, bench, reloader) as (
+        container,
+        url,
+        original,
+    ):
         before = cpu_seconds(container)
         time.sleep(10)
         run.idle_cpu = 100 * (cpu_seconds(container) - before) / 10
         for _ in range(edits):
-            marker = uuid.uuid4().hex
-            with views.open("r+") as file:  # in place, as most editors do
-                file.write(original + PROBE_VIEW.format(marker=marker))
-                file.truncate()
-            written = time.monotonic()
-            run.latencies.append(probe_until(url, marker, run) - written)
+            run.latencies.append(edit(project, original, url, run))
             time.sleep(rng.uniform(0.3, 1.2))
-    finally:
-        views.write_text(original)
-        container.remove(force=True)
     return run
 
 
-def markdown(runs: list[Run]) -> str:
-    lines = ["| " + " | ".join(HEADER) + " |", "|" + " --- |" * len(HEADER)]
-    lines += ["| " + " | ".join(run.row()) + " |" for run in runs]
-    return "\n".join(lines)
+def reload_count(container) -> int:
+    return container.logs().decode(errors="replace").count(", reloading")
+
+
+def measure_bulk(client, image, project, bench, mode, case, rng) -> Bulk:
+    bulk = Bulk(mode, case)
+    directories, files = BULK_WRITES[case]
+    written = project / project.name / "bulk"
+    reloader = next(name for name in RELOADERS if f"({mode}" in name)
+    with server(client, image, project, project, bench, reloader) as (
+        container,
+        url,
+        original,
+    ):
+        reloads_before, cpu_before = reload_count(container), cpu_seconds(container)
+        started = time.monotonic()
+        write_many(written, directories, files)
+        last_write = time.monotonic()
+        bulk.write_seconds = last_write - started
+        # Quiet: a whole second under QUIET_CPU, seen from the last write.
+        samples = [(last_write, cpu_seconds(container))]
+        while time.monotonic() - last_write < 60:
+            time.sleep(0.25)
+            samples.append((time.monotonic(), cpu_seconds(container)))
+            window = [s for s in samples if s[0] >= samples[-1][0] - 1.0]
+            span = window[-1][0] - window[0][0]
+            if span >= 0.99 and (window[-1][1] - window[0][1]) / span < QUIET_CPU:
+                quiet_at, quiet_cpu = window[0]
+                break
+        else:
+            raise TimeoutError(f"{mode}, {case}: still busy after 60 s")
+        bulk.seconds_to_quiet = quiet_at - last_write
+        bulk.cpu_seconds = quiet_cpu - cpu_before
+        time.sleep(3)  # late reloads still count
+        bulk.reloads = reload_count(container) - reloads_before
+        run = Run(reloader, case)
+        for _ in range(10):
+            bulk.next_edits.append(edit(project, original, url, run))
+            time.sleep(rng.uniform(0.3, 1.2))
+    shutil.rmtree(written)
+    return bulk
+
+
+def markdown(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
 def plot(runs: list[Run], path: Path) -> None:
@@ -217,14 +331,15 @@ def plot(runs: list[Run], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(TREES), figsize=(5 * len(TREES), 4.5), sharey=True)
+    fig, axes = plt.subplots(1, len(TREES), figsize=(5 * len(TREES), 5), sharey=True)
     for axis, tree in zip(axes, TREES, strict=True):
         mine = [run for run in runs if run.tree == tree]
         axis.boxplot([run.latencies for run in mine], whis=(5, 95), showfliers=True)
         axis.set_xticks(
             range(1, len(mine) + 1),
             [run.reloader.replace(" (", "\n(") for run in mine],
-            fontsize=8,
+            fontsize=7,
+            rotation=30,
         )
         axis.set_title(tree)
         axis.set_yscale("log")
@@ -233,6 +348,25 @@ def plot(runs: list[Run], path: Path) -> None:
     fig.suptitle("Dev-server reload latency (whiskers: p5-p95)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+
+
+def build_image(project: Path) -> str:
+    """The project's dev image, plus watchdog for watchmedo."""
+    # Compose builds with BuildKit (the Dockerfile uses cache mounts).
+    subprocess.run(
+        ["docker", "compose", "-p", "reloaderbench", "build", "dev"],
+        cwd=project,
+        check=True,
+        capture_output=True,
+    )
+    image = "reloaderbench-dev-watchdog"
+    subprocess.run(
+        ["docker", "build", "-q", "-t", image, "-"],
+        input=b"FROM reloaderbench-dev\nRUN pip install -q watchdog\n",
+        check=True,
+        capture_output=True,
+    )
+    return image
 
 
 def main() -> int:
@@ -244,30 +378,47 @@ def main() -> int:
     rng = random.Random(args.seed)
     client = docker.from_env()
     runs: list[Run] = []
+    bulks: list[Bulk] = []
     with tempfile.TemporaryDirectory() as tmp:
         project, bench = prepare(Path(tmp))
-        # Compose builds with BuildKit (the Dockerfile uses cache mounts).
-        subprocess.run(
-            ["docker", "compose", "-p", "reloaderbench", "build", "dev"],
-            cwd=project,
-            check=True,
-            capture_output=True,
-        )
-        image = "reloaderbench-dev"
+        image = build_image(project)
         original_views = (project / project.name / "views.py").read_text()
-        for tree in TREES:
-            shape_tree(project, tree, original_views)
-            for reloader in RELOADERS:
-                print(f"... {reloader}, {tree}", file=sys.stderr, flush=True)
-                runs.append(
-                    measure(
-                        client, image, project, bench, reloader, tree, args.edits, rng
+        with fuse_view(project, Path(tmp)) as view:
+            for tree in TREES:
+                shape_tree(project, tree, original_views)
+                mount = view if tree == "no file events" else project
+                for reloader in RELOADERS:
+                    if tree == "no file events" and "native" in reloader:
+                        continue  # never sees an edit: nothing to time
+                    print(f"... {reloader}, {tree}", file=sys.stderr, flush=True)
+                    runs.append(
+                        measure_edits(
+                            client,
+                            image,
+                            project,
+                            mount,
+                            bench,
+                            reloader,
+                            tree,
+                            args.edits,
+                            rng,
+                        )  # fmt: skip
                     )
-                )
-    table = markdown(runs)
-    print(table)
+        shape_tree(project, "project", original_views)
+        for mode in MODES:
+            for case in BULK_WRITES:
+                print(f"... bulk write, {mode}, {case}", file=sys.stderr, flush=True)
+                bulk = measure_bulk(client, image, project, bench, mode, case, rng)
+                bulks.append(bulk)
+    tables = "\n\n".join(
+        [
+            markdown(Run.HEADER, [run.row() for run in runs]),
+            markdown(Bulk.HEADER, [bulk.row() for bulk in bulks]),
+        ]
+    )
+    print(tables)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "reloader-benchmark.md").write_text(table + "\n")
+    (args.out / "reloader-benchmark.md").write_text(tables + "\n")
     plot(runs, args.out / "reloader-benchmark.png")
     print(f"\nwrote {args.out / 'reloader-benchmark.md'} and .png", file=sys.stderr)
     return 0

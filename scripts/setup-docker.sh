@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make a bare Linux machine ready for the Docker tests: a running engine,
-# the Compose v2 plugin and the base image. Idempotent; every step is skipped
+# the Compose v2 plugin, the base image and bindfs. Idempotent; every step is skipped
 # where it is already done (a developer's machine with Docker is untouched).
 set -euo pipefail
 
@@ -91,7 +91,20 @@ ensure_base_image() {
   rm -rf "$rootfs"
 }
 
+# The reloader's tests reproduce mounts without file events (Docker Desktop,
+# WSL2) with a FUSE view of a project: bindfs.
+ensure_bindfs() {
+  if command -v bindfs >/dev/null 2>&1; then
+    return
+  fi
+  need_root "install bindfs"
+  log "installing bindfs"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bindfs >/dev/null
+}
+
 ensure_engine
 ensure_compose
 ensure_base_image
+ensure_bindfs
 log "ready: $(docker version --format 'engine {{.Server.Version}}'), $(docker compose version --short 2>/dev/null || true), $PYTHON_IMAGE"

@@ -17,6 +17,15 @@ from pytest_docker.plugin import Services, get_docker_services
 
 # Compose project names of the test stacks start with this.
 STACK_PREFIX = "tpltest-"
+# A view added to views.py to see which code the dev server runs.
+PROBE_VIEW = """
+
+@bp.get("/probe")
+def probe():
+    return {marker!r}
+"""
+# What the dev server logs at each reload.
+RELOADED = ", reloading"
 
 
 def engine_problem() -> str | None:
@@ -200,3 +209,88 @@ def stand_in_user(*paths: Path) -> tuple[int, int]:
         for path in [top, *top.rglob("*")]:
             os.chown(path, uid, gid, follow_symlinks=False)
     return uid, gid
+
+
+# -- editing files, as editors and tools do ---------------------------------
+def write_in_place(path: Path, text: str) -> None:
+    """Overwrite the file's content, keeping its inode (most editors)."""
+    with open(path, "r+") as file:
+        file.write(text)
+        file.truncate()
+
+
+def write_by_rename(path: Path, text: str) -> None:
+    """Write a new file and rename it over the old one (vim, JetBrains)."""
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+def write_many(top: Path, directories: int, files_per_directory: int) -> None:
+    """New modules as fast as Python writes them (a generator, an unpacked
+    archive, a checkout of another branch)."""
+    for index in range(directories):
+        directory = top / f"package_{index}"
+        directory.mkdir(parents=True)
+        for module in range(files_per_directory):
+            (directory / f"module_{module}.py").write_text("VALUE = 1\n")
+
+
+# -- the dev server, seen from outside ----------------------------------------
+def reloads(stack: Stack) -> int:
+    """How many times the dev server reloaded, from its log."""
+    return stack.logs("dev").count(RELOADED)
+
+
+def wait_until_reloads(stack: Stack, before: int, timeout: float = 10) -> int:
+    return wait_for(lambda: (n := reloads(stack)) > before and n, timeout)
+
+
+def wait_until_quiet(stack: Stack, quiet: float = 2.0, timeout: float = 60) -> int:
+    """Wait until no reload happened for `quiet` seconds; the reloads so far."""
+    deadline = time.monotonic() + timeout
+    count, since = reloads(stack), time.monotonic()
+    while time.monotonic() - since < quiet:
+        assert time.monotonic() < deadline, f"still reloading after {timeout}s"
+        time.sleep(0.25)
+        if (now := reloads(stack)) != count:
+            count, since = now, time.monotonic()
+    return count
+
+
+# Sums the CPU time of every process in the container but its own.
+CPU_SECONDS = """
+import os
+total = 0
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    if int(pid) != os.getpid():
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(map(int, fields[11:15]))  # utime stime cutime cstime
+print(total / os.sysconf("SC_CLK_TCK"))
+"""
+
+
+def cpu_seconds(stack: Stack, service: str = "dev") -> float:
+    """CPU time used so far by the service's processes, ended ones included
+    (healthchecks and `exec`s left out: they are no child of the server)."""
+    result = stack.compose("exec", "-T", service, "python", "-c", CPU_SECONDS)
+    return float(result.stdout)
+
+
+# Writes (text given) or removes a file in the interpreter's site-packages.
+SITE_PACKAGES_FILE = """
+import pathlib, sys, sysconfig
+path = pathlib.Path(sysconfig.get_paths()["purelib"], sys.argv[1])
+path.write_text(sys.argv[2]) if len(sys.argv) > 2 else path.unlink()
+"""
+
+
+def install_in_dev(stack: Stack, name: str, text: str | None = None) -> None:
+    """Put a file into the dev image's site-packages, or remove it (None),
+    as `pip install` would, as root."""
+    content = () if text is None else (text,)
+    command = ("python", "-c", SITE_PACKAGES_FILE, name, *content)
+    stack.compose("exec", "-T", "-u", "0", "dev", *command)

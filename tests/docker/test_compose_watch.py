@@ -7,8 +7,7 @@ import contextlib
 import subprocess
 import uuid
 
-from tests.docker.stack import answers_ok, serves, wait_for
-from tests.docker.test_dev import PROBE_VIEW, write_in_place
+from tests.docker.stack import PROBE_VIEW, answers_ok, serves, wait_for, write_in_place
 
 
 @contextlib.contextmanager

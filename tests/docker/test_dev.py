@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
 
-from tests.docker.stack import get, serves, wait_for
+from tests.docker.stack import (
+    PROBE_VIEW,
+    get,
+    serves,
+    wait_for,
+    write_by_rename,
+    write_in_place,
+)
 
-PROBE_VIEW = """
-
-@bp.get("/probe")
-def probe():
-    return {marker!r}
-"""
 BOOM_VIEW = """
 
 @bp.get("/boom")
@@ -38,20 +38,6 @@ def views(dev):
     original = path.read_text()
     yield path
     write_in_place(path, original)
-
-
-def write_in_place(path, text: str) -> None:
-    """Overwrite the file's content, keeping its inode (most editors)."""
-    with open(path, "r+") as file:
-        file.write(text)
-        file.truncate()
-
-
-def write_by_rename(path, text: str) -> None:
-    """Write a new file and rename it over the old one (vim, JetBrains)."""
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text)
-    os.replace(temporary, path)
 
 
 def test_plain_up_starts_dev_only(dev):
@@ -129,3 +115,16 @@ def test_generated_project_is_lint_clean(dev):
 def test_dev_port_is_published_on_loopback_only(dev):
     bindings = dev.container("dev").attrs["NetworkSettings"]["Ports"]["5000/tcp"]
     assert {b["HostIp"] for b in bindings} == {"127.0.0.1"}
+
+
+def test_the_start_banner_shows_the_address_to_open(dev):
+    assert f"Serving on http://127.0.0.1:{dev.dev_port} (" in dev.logs("dev")
+
+
+def test_healthchecks_stay_out_of_the_log(dev):
+    # `up --wait` returned once the container was healthy: the healthcheck ran.
+    assert dev.container("dev").attrs["State"]["Health"]["Log"]
+    get(dev.url("dev", "/"))
+    log = dev.logs("dev")
+    assert '"GET / HTTP/1.1" 200' in log
+    assert "/healthz" not in log

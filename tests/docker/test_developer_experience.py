@@ -10,8 +10,14 @@ import uuid
 
 import yaml
 
-from tests.docker.stack import answers_ok, serves, stand_in_user, wait_for
-from tests.docker.test_dev import PROBE_VIEW, write_in_place
+from tests.docker.stack import (
+    PROBE_VIEW,
+    answers_ok,
+    serves,
+    stand_in_user,
+    wait_for,
+    write_in_place,
+)
 
 DEV_UP = "up --build --detach dev"
 

@@ -1,13 +1,14 @@
-"""The dev reloader in polling mode, change by change, on a real bind mount.
+"""The dev reloader, change by change, in every mode a user can pick.
 
-Polling is forced (RELOADER_MODE=poll): native events reach containers on
-this machine and would hide a polling bug. Reloads are counted in the dev
-server's log; served content is read over HTTP.
+Each mode runs the same tests on a real bind mount, where native file
+events arrive (test_reloader_no_events.py covers mounts where they don't):
+`auto` (the default: events and polling), `poll` and `native`. Reloads are
+counted in the dev server's log; served content is read over HTTP.
 """
 
 from __future__ import annotations
 
-import os
+import shutil
 import threading
 import time
 import uuid
@@ -15,22 +16,43 @@ import uuid
 import pytest
 import requests
 
-from tests.docker.stack import answers_ok, get, serves, wait_for
-from tests.docker.test_dev import PROBE_VIEW, write_by_rename, write_in_place
+from tests.docker.stack import (
+    PROBE_VIEW,
+    answers_ok,
+    cpu_seconds,
+    get,
+    install_in_dev,
+    reloads,
+    serves,
+    wait_for,
+    wait_until_quiet,
+    wait_until_reloads,
+    write_by_rename,
+    write_in_place,
+    write_many,
+)
 
-RELOADED = ", reloading"
+MODES = ["auto", "poll", "native"]
 # Longer than every polling tier but the full scan takes to notice a change.
 QUIET_SECONDS = 1.5
+# A library outside the project, imported through an editable install.
+SIBLING_LIBRARY = "sibling_library"
 
 
-@pytest.fixture(scope="module")
-def dev(new_stack):
+@pytest.fixture(scope="module", params=MODES)
+def dev(request, new_stack):
     stack = new_stack(project_name="Reloader Shop")
+    sibling = stack.project.parent / "sibling"
+    (sibling / SIBLING_LIBRARY).mkdir(parents=True)
+    (sibling / SIBLING_LIBRARY / "__init__.py").write_text("VALUE = 'first'\n")
     stack.add_override(
-        "services:\n  dev:\n    environment:\n      RELOADER_MODE: poll\n"
+        "services:\n  dev:\n"
+        f"    environment:\n      RELOADER_MODE: {request.param}\n"
+        "    volumes:\n      - ../sibling:/opt/sibling\n"
     )
     with stack.running("up --build --detach dev"):
         wait_for(lambda: answers_ok(stack.url("dev", "/healthz")))
+        assert f"reloader: {request.param}," in stack.logs("dev")
         yield stack
 
 
@@ -41,17 +63,8 @@ def package(dev):
     original = views.read_text()
     yield dev.path(dev.slug)
     if views.read_text() != original:
-        before = reloads(dev)
         write_in_place(views, original)
-        wait_until_reloads(dev, before)
-
-
-def reloads(dev) -> int:
-    return dev.logs("dev").count(RELOADED)
-
-
-def wait_until_reloads(dev, before: int, timeout: float = 10) -> int:
-    return wait_for(lambda: (n := reloads(dev)) > before and n, timeout)
+    wait_until_quiet(dev)
 
 
 def assert_no_reload(dev, before: int) -> None:
@@ -112,13 +125,14 @@ def test_a_change_flask_reloads_itself_needs_no_restart(
         changed.write_text(original)
 
 
-def test_a_dotenv_change_restarts_with_the_new_value(dev, package):
+def test_a_dotenv_change_restarts_from_scratch_with_the_new_value(dev, package):
     name = f"Renamed {uuid.uuid4().hex[:8]}"
     env_file = dev.path(".env")
     original = env_file.read_text()
     try:
         env_file.write_text(original + f"FLASK_PROJECT_NAME={name}\n")
         serves(dev, "/", name)
+        assert ".env changed: restarting the dev server from scratch" in dev.logs("dev")
     finally:
         env_file.write_text(original)
     serves(dev, "/", "Reloader Shop")
@@ -136,26 +150,48 @@ def test_a_dependency_change_asks_for_a_rebuild(dev, package):
         requirements.write_text(original)
 
 
-@pytest.mark.parametrize(
-    "name",
-    [".views.py.swp", "views.py~", "4913", ".#views.py", "views.py___jb_tmp___",
-     "#views.py#", "views.tmp"],
-)  # fmt: skip
-def test_editor_temp_files_do_not_reload(dev, package, name):
+EDITOR_TEMP_FILES = [
+    ".views.py.swp", "views.py~", "4913", ".#views.py", "views.py___jb_tmp___",
+    "#views.py#", "views.tmp",
+]  # fmt: skip
+
+
+def test_editor_temp_files_do_not_reload(dev, package):
     before = reloads(dev)
-    temp = package / name
-    temp.write_text("x = 1\n")
+    temps = [package / name for name in EDITOR_TEMP_FILES]
+    for temp in temps:
+        temp.write_text("x = 1\n")
     try:
         assert_no_reload(dev, before)
     finally:
-        temp.unlink()
+        for temp in temps:
+            temp.unlink()
 
 
-def test_changes_in_ignored_directories_do_not_reload(dev, package):
+def test_activity_in_ignored_directories_does_not_reload(dev, package):
+    """An install into an in-project virtualenv (named .venv, or anything
+    else with a pyvenv.cfg), `npm install`, `git gc`, bytecode caches."""
     before = reloads(dev)
-    cache = package / "__pycache__" / "stale.py"
-    cache.parent.mkdir(exist_ok=True)
-    cache.write_text("x = 1\n")
+    work = {
+        ".venv/lib/python3.13/site-packages/installed": 300,
+        "node_modules/some-package": 300,
+        ".git/objects/pack": 50,
+        f"{dev.slug}/__pycache__": 20,
+        "build": 50,
+    }
+    for directory, files in work.items():
+        write_many(dev.path(directory), 1, files)
+    venv = dev.path("env")  # `python -m venv env`, then an install
+    venv.mkdir()
+    (venv / "pyvenv.cfg").write_text("home = /usr/local/bin\n")
+    write_many(venv / "lib" / "python3.13" / "site-packages", 3, 100)
+    try:
+        assert_no_reload(dev, before)
+    finally:
+        for top in {directory.split("/")[0] for directory in work} | {"env"}:
+            if top != dev.slug:
+                shutil.rmtree(dev.path(top))
+        shutil.rmtree(dev.path(f"{dev.slug}/__pycache__"))
     assert_no_reload(dev, before)
 
 
@@ -170,10 +206,73 @@ def test_a_burst_of_changes_gives_one_restart(dev, package):
     after = wait_until_reloads(dev, before)
     time.sleep(QUIET_SECONDS)
     assert reloads(dev) == after == before + 1
-    for path in sorted(burst.iterdir()):
-        path.unlink()
-    burst.rmdir()
+    shutil.rmtree(burst)
     wait_until_reloads(dev, after)
+
+
+BULK_WRITES = {
+    "10,000 files in 100 directories": (100, 100),
+    "2,000 files in one directory": (1, 2000),
+}
+
+
+@pytest.mark.parametrize(
+    ("directories", "files"), BULK_WRITES.values(), ids=BULK_WRITES.keys()
+)
+def test_a_bulk_write_gives_few_reloads_then_quiet(dev, package, directories, files):
+    before = reloads(dev)
+    bulk = package / f"bulk_{uuid.uuid4().hex[:8]}"
+    try:
+        write_many(bulk, directories, files)
+        after = wait_until_quiet(dev)
+        assert 1 <= after - before <= 3
+        # No lasting cost: the reloader is back within its CPU budget (1% of
+        # a core), with a margin for the exec that measures it.
+        used = cpu_seconds(dev)
+        time.sleep(5)
+        assert (cpu_seconds(dev) - used) / 5 < 0.02
+        marker = uuid.uuid4().hex
+        views = package / "views.py"
+        write_in_place(views, views.read_text() + PROBE_VIEW.format(marker=marker))
+        serves(dev, "/probe", marker)
+    finally:
+        shutil.rmtree(bulk)
+
+
+def test_a_symlinked_directory_is_followed(dev, package):
+    """A link inside the project to a directory outside it (mounted at
+    /opt/sibling), and a link back up that must not loop."""
+    outside = dev.project.parent / "sibling" / f"linked_{uuid.uuid4().hex[:6]}"
+    outside.mkdir()
+    (outside / "helpers.py").write_text("VALUE = 1\n")
+    (package / "linked").symlink_to(f"/opt/sibling/{outside.name}")
+    (package / "loop").symlink_to("..")
+    try:
+        before = wait_until_quiet(dev)
+        (outside / "helpers.py").write_text("VALUE = 2\n")
+        wait_until_reloads(dev, before)
+    finally:
+        (package / "linked").unlink()
+        (package / "loop").unlink()
+        shutil.rmtree(outside)
+
+
+def test_an_editable_library_outside_the_project_is_watched(dev, package):
+    """Its modules are not the interpreter's: never preloaded, always watched."""
+    # What `pip install -e` leaves in site-packages: a path to the sources.
+    install_in_dev(dev, "__editable__.sibling_library-0.1.pth", "/opt/sibling\n")
+    wait_for(lambda: "Installed packages changed" in dev.logs("dev"), timeout=10)
+    views = package / "views.py"
+    probe = f"\n\n@bp.get('/probe')\ndef probe():\n    return {SIBLING_LIBRARY}.VALUE\n"
+    write_in_place(views, f"import {SIBLING_LIBRARY}\n" + views.read_text() + probe)
+    serves(dev, "/probe", "first", whole=True)
+    time.sleep(0.5)  # the server reports its imports as it starts: let them arrive
+    library = dev.project.parent / "sibling" / SIBLING_LIBRARY / "__init__.py"
+    try:
+        library.write_text("VALUE = 'second'\n")
+        serves(dev, "/probe", "second", whole=True)
+    finally:
+        library.write_text("VALUE = 'first'\n")
 
 
 def test_no_request_fails_during_reloads(dev, package):
@@ -225,11 +324,7 @@ def test_an_import_error_is_shown_and_a_fix_recovers(dev, package):
 
 
 def test_changed_packages_restart_the_server_from_scratch(dev, package):
-    site_packages = (
-        "import os, sysconfig; "
-        "os.makedirs(sysconfig.get_paths()['purelib'] + '/just_installed')"
-    )
-    dev.compose("exec", "-T", "dev", "python", "-c", site_packages)
-    wait_for(lambda: "restarting the dev server from scratch" in dev.logs("dev"), 30)
-    wait_for(lambda: answers_ok(dev.url("dev", "/healthz")), timeout=30)
-    assert os.environ.get("CI") is None or answers_ok(dev.url("dev", "/"))
+    before = dev.logs("dev").count("Installed packages changed")
+    install_in_dev(dev, "just_installed.py", "VALUE = 1\n")
+    wait_for(lambda: dev.logs("dev").count("Installed packages changed") > before, 30)
+    wait_for(lambda: answers_ok(dev.url("dev", "/")), timeout=30)

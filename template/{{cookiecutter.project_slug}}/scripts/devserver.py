@@ -1,9 +1,10 @@
-"""Development server: Flask's debug server with a fast polling reloader.
+"""Development server: Flask's debug server with a fast, trustworthy reloader.
 
 `flask run --debug` reloads on inotify events, which do not cross into
 containers from Docker Desktop, WSL2 or network shares (and its watchdog
-mode misses every change with watchdog 7). This server polls instead,
-cheaply, and reloads in milliseconds: see scripts/devreload/.
+mode misses every change with watchdog 7). This server uses file events
+where they arrive and polls all the same, cheaply, and reloads in
+milliseconds: see scripts/devreload/.
 
 Settings, in compose/dev.env (defaults in brackets):
   RELOADER_MODE        auto, poll or native [auto]: auto uses native file
@@ -13,12 +14,13 @@ Settings, in compose/dev.env (defaults in brackets):
   RELOADER_INCLUDE     more file patterns that restart, comma-separated
   RELOADER_EXCLUDE     more file or directory name patterns to skip
   RELOADER_PATHS       more directories to watch, colon-separated
-  RELOADER_PRELOAD     1: import the app's third-party modules once, so that
-                       a reload re-imports only the project's own [1]; 0 if
-                       a library misbehaves when imported before a fork
+  RELOADER_PRELOAD     1: import the installed modules the app uses once, so
+                       that a reload imports only the project's own [1]; 0
+                       if a library misbehaves when imported before a fork
   DEV_HOST             the address to listen on [0.0.0.0, in the container;
                        use 127.0.0.1 outside Docker]
   DEV_CONTAINER_PORT   the port to listen on [5000]
+  DEV_URL              where you open it, for the banner [set by Compose]
 """
 
 from __future__ import annotations
@@ -28,10 +30,14 @@ import sys
 from pathlib import Path
 
 from devreload.settings import Settings
-from devreload.supervisor import Supervisor, log
+from devreload.supervisor import Supervisor, load_environment, log
 
 
 def main() -> int:
+    root = Path.cwd()
+    # Before anything else, as `flask run` does: the settings, and every
+    # library imported from now on, see the values from .env.
+    environment = load_environment(root)
     if os.environ.get("WERKZEUG_DEBUG_PIN", "").strip().lower() == "off":
         log(
             "Refusing to start: WERKZEUG_DEBUG_PIN=off would give the debugger's "
@@ -39,7 +45,7 @@ def main() -> int:
             "is printed in this log at each start."
         )
         return 2
-    return Supervisor(Settings.from_environ(Path.cwd())).run()
+    return Supervisor(Settings.from_environ(root), environment).run()
 
 
 if __name__ == "__main__":

@@ -1,11 +1,15 @@
 """One server process: the Flask app in debug mode, on an inherited socket.
 
-What `flask run --debug` does, minus its reloader: load `.env`, import the
-app (an import or syntax error is served as the debugger's error page, so
+What `flask run --debug` does, minus its reloader: import the app (an error
+at import, `sys.exit()` included, is served as the debugger's error page, so
 the next save can fix it), wrap it in Werkzeug's debugger (PIN-protected)
 and serve it on the socket the supervisor keeps open across restarts.
-On SIGTERM it stops accepting at once and lets the connections it accepted
+The supervisor loaded `.env` already. On SIGTERM, or when the supervisor
+is gone, it stops accepting at once and lets the connections it accepted
 finish: those that arrive meanwhile wait in the socket for the next server.
+
+Flask and the app are imported here, in the forked process, never in the
+supervisor before it knows what to preload.
 """
 
 from __future__ import annotations
@@ -18,79 +22,84 @@ import sys
 import threading
 import time
 import traceback
+from urllib.parse import urlsplit
 
-from flask.cli import ScriptInfo, load_dotenv
-from werkzeug.debug import DebuggedApplication
-from werkzeug.serving import WSGIRequestHandler, make_server
+from .modules import installed_dirs, split_modules
+from .settings import Settings, env_flag
 
 # Seconds that in-flight requests get to finish after a reload.
 GRACE_SECONDS = 10
 REPORT_EVERY_SECONDS = 1.0
+# Asked every few seconds by the healthcheck: not worth a log line.
+QUIET_PATHS = ("/healthz", "/readyz")
 
 
-class OneRequestPerConnection(WSGIRequestHandler):
-    """HTTP/1.0: no keep-alive connection outlives a reload on old code."""
+def error_app(error: BaseException):
+    """A WSGI app that raises `error`, for the debugger to show."""
+    traceback_ = error.__traceback__
 
-    protocol_version = "HTTP/1.0"
+    def show_error(environ, start_response):
+        raise error.with_traceback(traceback_)
+
+    return show_error
 
 
 def load_app():
+    from flask.cli import ScriptInfo
+
     info = ScriptInfo(app_import_path=os.environ.get("FLASK_APP"), set_debug_flag=True)
     try:
-        load_dotenv()
         return info.load_app()
+    except SystemExit as exit_:
+        traceback.print_exc()
+        try:
+            raise RuntimeError(
+                f"The app exited while being imported: sys.exit({exit_.code!r}). "
+                "Fix the cause (see the traceback below) and save."
+            ) from exit_
+        except RuntimeError as error:
+            return error_app(error)
     except Exception as error:  # noqa: BLE001 - shown in the browser instead
         traceback.print_exc()
-        failure = error
-
-        def show_error(environ, start_response):
-            raise failure from None
-
-        return show_error
+        return error_app(error)
 
 
-def module_report(roots: list[str]) -> dict:
-    """Files of the project's imported modules, names of all other modules."""
-    project, others = [], []
-    for name, module in list(sys.modules.items()):
-        path = getattr(module, "__file__", None)
-        if path and any(os.path.abspath(path).startswith(r + os.sep) for r in roots):
-            project.append(os.path.abspath(path))
-        elif name != "__main__" and path is not None:
-            others.append(name)
-    return {"files": project, "modules": others}
-
-
-def report_modules(report_fd: int, roots: list[str], stop: threading.Event) -> None:
+def report_modules(report_fd: int, stop: threading.Event) -> None:
     """Tell the supervisor what the app imported, again when it imports more."""
+    dirs = installed_dirs()
     seen = -1
     with os.fdopen(report_fd, "w", buffering=1) as pipe:
         while not stop.is_set():
             if len(sys.modules) != seen:
                 seen = len(sys.modules)
+                watched, installed = split_modules(sys.modules, dirs)
+                report = {"watched": watched, "installed": installed}
                 try:
-                    pipe.write(json.dumps(module_report(roots)) + "\n")
+                    pipe.write(json.dumps(report) + "\n")
                 except BrokenPipeError:
                     return
             stop.wait(REPORT_EVERY_SECONDS)
 
 
-def serve_until_stopped(server, stop: threading.Event, wake_fd: int) -> None:
-    """Accept connections until `stop` is set; no polling while idle.
+def serve_until_stopped(server, stop: threading.Event, wake_fds: list[int]) -> None:
+    """Accept connections until `stop` is set or the supervisor is gone.
 
     socketserver's serve_forever wakes up every poll interval to check for
-    a stop request; this loop sleeps until a connection or the stop signal.
+    a stop request; this loop sleeps until a connection or a wake-up.
     """
     # Another server process may take a connection first: never block.
     server.timeout = 0
     server.socket.setblocking(False)
     with selectors.DefaultSelector() as selector:
         selector.register(server.socket, selectors.EVENT_READ)
-        selector.register(wake_fd, selectors.EVENT_READ)
+        for fd in wake_fds:
+            selector.register(fd, selectors.EVENT_READ)
         while not stop.is_set():
             for key, _ in selector.select():
-                if key.fileobj is server.socket and not stop.is_set():
+                if key.fileobj is server.socket:
                     server.handle_request()
+                else:  # a stop signal, or the supervisor's end of file
+                    stop.set()
 
 
 def start_debugpy(host: str) -> None:
@@ -101,7 +110,7 @@ def start_debugpy(host: str) -> None:
     that the port is freed with the old server. DEBUGPY_WAIT=1 holds the app
     until an editor attaches.
     """
-    if os.environ.get("DEBUGPY", "0").strip() in ("", "0"):
+    if not env_flag("DEBUGPY", False):
         return
     import debugpy
 
@@ -116,12 +125,31 @@ def start_debugpy(host: str) -> None:
                 raise
             time.sleep(0.05)
     print(f" * debugpy listening on port {port}", file=sys.stderr, flush=True)
-    if os.environ.get("DEBUGPY_WAIT", "0").strip() not in ("", "0"):
+    if env_flag("DEBUGPY_WAIT", False):
         print(" * Waiting for a debugger to attach", file=sys.stderr, flush=True)
         debugpy.wait_for_client()
 
 
-def run(sock_fd: int, report_fd: int, host: str, port: int, roots: list[str]) -> int:
+def run(
+    sock_fd: int,
+    report_fd: int,
+    parent_fd: int,
+    settings: Settings,
+    failure: str | None = None,
+) -> int:
+    """Serve the app (or, given a `failure`, a page that explains it)."""
+    from werkzeug.debug import DebuggedApplication
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class RequestHandler(WSGIRequestHandler):
+        # HTTP/1.0: no keep-alive connection outlives a reload on old code.
+        protocol_version = "HTTP/1.0"
+
+        def log_request(self, code="-", size="-") -> None:
+            if urlsplit(self.path).path in QUIET_PATHS and str(code) == "200":
+                return
+            super().log_request(code, size)
+
     stop = threading.Event()
     wake_read, wake_write = os.pipe()
 
@@ -133,25 +161,26 @@ def run(sock_fd: int, report_fd: int, host: str, port: int, roots: list[str]) ->
     signal.signal(signal.SIGINT, request_stop)
     # Werkzeug prints the debugger PIN in a process marked as reloaded.
     os.environ["WERKZEUG_RUN_MAIN"] = "true"
-    start_debugpy(host)
-
-    app = DebuggedApplication(load_app(), evalex=True)
-    app.trusted_hosts.append(host)
+    if failure:
+        app = error_app(RuntimeError(failure))
+    else:
+        start_debugpy(settings.host)
+        app = load_app()
+    app = DebuggedApplication(app, evalex=True)
+    app.trusted_hosts.append(settings.host)
     server = make_server(
-        host,
-        port,
+        settings.host,
+        settings.port,
         app,
         threaded=True,
         fd=sock_fd,
-        request_handler=OneRequestPerConnection,
+        request_handler=RequestHandler,
     )
-    threading.Thread(
-        target=report_modules, args=(report_fd, roots, stop), daemon=True
-    ).start()
+    threading.Thread(target=report_modules, args=(report_fd, stop), daemon=True).start()
     # Track connection threads, so that server_close() waits for every
     # accepted connection, from accept() on (Werkzeug makes them daemons).
     server.daemon_threads = False
-    serve_until_stopped(server, stop, wake_read)
+    serve_until_stopped(server, stop, [wake_read, parent_fd])
     closing = threading.Thread(target=server.server_close, daemon=True)
     closing.start()
     closing.join(GRACE_SECONDS)

@@ -6,45 +6,20 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Changes to these restart the server. Templates and static files need no
-# restart: Flask reloads templates by itself in debug mode.
-RESTART_PATTERNS = ("*.py", ".env", ".flaskenv", "*.toml", "*.cfg", "*.ini")
-# Changes to these need an image rebuild: dependencies live in the image.
-REBUILD_PATTERNS = ("requirements*.txt", "requirements/*.txt", "Dockerfile")
-# Editor swap, backup and lock files (vim, emacs, JetBrains, GNOME, Kate).
-EDITOR_TEMP_PATTERNS = (
-    ".#*",
-    "#*#",
-    "*~",
-    "*.sw?",
-    "*___jb_???___",
-    "4913",
-    "*.tmp",
-    ".goutputstream-*",
-    "*.kate-swp",
-)
-# Never walked: version control, caches, virtualenvs, dependencies, builds.
-IGNORED_NAMES = (
-    ".git",
-    ".hg",
-    ".svn",
-    "__pycache__",
-    ".venv",
-    "venv",
-    "node_modules",
-    ".pytest_cache",
-    ".ruff_cache",
-    ".mypy_cache",
-    ".hypothesis",
-    ".tox",
-    ".nox",
-    "htmlcov",
-    "build",
-    "dist",
-    "*.egg-info",
-    "instance",
-)
 MODES = ("auto", "poll", "native")
+TRUE = ("1", "true", "yes", "on")
+FALSE = ("0", "false", "no", "off", "")
+
+
+def env_flag(name: str, default: bool) -> bool:
+    """An on/off variable: 1/true/yes/on or 0/false/no/off; unset: `default`."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value not in TRUE + FALSE:
+        raise SystemExit(f"{name}={raw!r}: use 1 or 0")
+    return value in TRUE
 
 
 def _list(name: str, separator: str = ",") -> tuple[str, ...]:
@@ -61,15 +36,17 @@ class Settings:
     mode: str = "auto"
     # Seconds between two polls of the files most likely to change.
     interval: float = 0.1
-    # Share of one CPU core the polling may use, in percent (see watch.py).
+    # Share of one CPU core the polling may use, in percent (see polling.py).
     cpu_budget: float = 1.0
-    include: tuple[str, ...] = RESTART_PATTERNS
-    exclude: tuple[str, ...] = IGNORED_NAMES + EDITOR_TEMP_PATTERNS
+    include: tuple[str, ...] = ()  # more file patterns that restart
+    exclude: tuple[str, ...] = ()  # more names to skip, at any depth
     paths: tuple[Path, ...] = field(default_factory=tuple)
     # Import third-party modules once, fork a fresh server per reload.
     preload: bool = True
     host: str = "0.0.0.0"  # noqa: S104 - inside the container
     port: int = 5000
+    # Where the user opens the app (the port Compose publishes, not ours).
+    public_url: str | None = None
 
     @classmethod
     def from_environ(cls, root: Path) -> Settings:
@@ -80,10 +57,19 @@ class Settings:
             mode=mode,
             interval=float(os.environ.get("RELOADER_INTERVAL") or cls.interval),
             cpu_budget=float(os.environ.get("RELOADER_CPU_BUDGET") or cls.cpu_budget),
-            include=RESTART_PATTERNS + _list("RELOADER_INCLUDE"),
-            exclude=IGNORED_NAMES + EDITOR_TEMP_PATTERNS + _list("RELOADER_EXCLUDE"),
+            include=_list("RELOADER_INCLUDE"),
+            exclude=_list("RELOADER_EXCLUDE"),
             paths=(root, *(Path(p) for p in _list("RELOADER_PATHS", ":"))),
-            preload=os.environ.get("RELOADER_PRELOAD", "1").strip() not in ("0", ""),
+            preload=env_flag("RELOADER_PRELOAD", cls.preload),
             host=os.environ.get("DEV_HOST", cls.host),
             port=int(os.environ.get("DEV_CONTAINER_PORT") or cls.port),
+            public_url=os.environ.get("DEV_URL", "").strip() or None,
         )
+
+    @property
+    def url(self) -> str:
+        """The address to open in a browser."""
+        if self.public_url:
+            return self.public_url
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host  # noqa: S104
+        return f"http://{host}:{self.port}"

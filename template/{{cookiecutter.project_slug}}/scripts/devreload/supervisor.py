@@ -1,302 +1,375 @@
 """The supervisor: owns the socket, watches the files, forks a server per reload.
 
-It stays single-threaded, so that forking it is safe. After the first
-start it imports the third-party modules the app imported (Flask, and any
-heavy library), so each reload forks a process that already has them and
-only imports the project's own modules: a reload costs milliseconds, not
-the seconds a heavy import takes. When installed packages change, it starts
-over from scratch (exec), keeping the socket.
+It stays single-threaded, so that forking it is safe. It loads `.env`
+first, then, once the first server reported what the app imported, it
+imports the installed modules among them (Flask, and any heavy library), so
+that each reload forks a process that already has them and imports only the
+project's own: a reload costs milliseconds, not the seconds a heavy import
+takes. When that is no longer true (installed packages changed, `.env`
+changed, a file the supervisor itself imported changed) it starts over
+from scratch (exec), keeping the socket.
+
+The loop waits on one selector: the watchers' events, the server's
+reports, and signals (through a wake-up pipe); and, when a watcher polls,
+until its next poll is due.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
-import json
 import os
 import selectors
 import signal
 import socket
-import subprocess
 import sys
 import sysconfig
-import threading
 import time
-import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from . import serve
-from .settings import REBUILD_PATTERNS, Settings
-from .watch import REBUILD, FileFilter, Tree
+from .inotify import NativeEvents
+from .modules import fork_hazards, loaded_files
+from .polling import HotList, Polling
+from .process import ServerProcess
+from .rules import ENVIRONMENT_FILES, FROM_SCRATCH, REBUILD, RESTART, Rules
+from .settings import Settings
+from .snapshot import Snapshot
 
 SOCKET_FD_VARIABLE = "DEVRELOAD_SOCKET_FD"
-# Quiet time that ends a burst of changes (a git checkout, a formatter
-# rewriting many files): one restart per burst.
-SETTLE_SECONDS = 0.03
-MAX_SETTLE_SECONDS = 1.0
-STOP_TIMEOUT_SECONDS = 10
+PRELOAD_OFF_VARIABLE = "DEVRELOAD_PRELOAD_OFF"
+# A burst of changes (a checkout, a formatter, a code generator) gives one
+# reload: it ends after this long without a change...
+QUIET_SECONDS = 0.05
+# ...or after this long, so that endless writes still reload now and then.
+MAX_BURST_SECONDS = 3.0
+# What each mode watches with: native events, polling, or both.
+STRATEGIES = {"auto": ("native", "poll"), "poll": ("poll",), "native": ("native",)}
 
 
 def log(message: str) -> None:
     print(f" * {message}", file=sys.stderr, flush=True)
 
 
+class StartOver(Exception):  # noqa: N818 - not an error: a way out of the loop
+    """Leave the loop and exec this program again, in a clean interpreter."""
+
+    def __init__(self, reason: str, preload_off: str | None = None) -> None:
+        super().__init__(reason)
+        # Why preloading is off after the exec: None keeps the reason it has
+        # now; "" tries again (the installed packages changed).
+        self.preload_off = preload_off
+
+
+def load_environment(root: Path) -> dict[str, str]:
+    """Load .env and .flaskenv as `flask run` does (set variables win), before
+    anything is imported; return the environment as it was before."""
+    from dotenv import load_dotenv
+
+    before = dict(os.environ)
+    for name in ENVIRONMENT_FILES:
+        if (root / name).is_file():
+            load_dotenv(root / name, override=False, encoding="utf-8")
+    return before
+
+
 def listening_socket(host: str, port: int) -> socket.socket:
     """The server socket: inherited across an exec, else opened here."""
-    inherited = os.environ.get(SOCKET_FD_VARIABLE)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    inherited = os.environ.pop(SOCKET_FD_VARIABLE, None)
     if inherited:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM, fileno=int(inherited))
     else:
-        sock = socket.create_server(
-            (host, port),
-            family=socket.AF_INET6 if ":" in host else socket.AF_INET,
-            backlog=128,
-            reuse_port=False,
-        )
-    sock.set_inheritable(True)
+        sock = socket.create_server((host, port), family=family, backlog=128)
+    sock.set_inheritable(False)  # never to the app's subprocesses
     return sock
 
 
-class Server:
-    """The current server process, forked from this one."""
-
-    def __init__(self, sock: socket.socket, settings: Settings, roots: list[str]):
-        self.sock = sock
-        self.settings = settings
-        self.roots = roots
-        self.pid: int | None = None
-        self.report = None  # pipe the server reports its imports on
-        self.stopping: list[int] = []  # servers finishing their last requests
-
-    def start(self) -> None:
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the server process
-            code = 1
-            try:
-                # Not this supervisor's handlers, until serve.run sets its own.
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                os.close(read_end)
-                code = serve.run(
-                    self.sock.fileno(),
-                    write_end,
-                    self.settings.host,
-                    self.settings.port,
-                    self.roots,
-                )
-            except BaseException:  # noqa: BLE001 - report, then exit
-                traceback.print_exc()
-            finally:
-                os._exit(code)
-        os.close(write_end)
-        self.pid = pid
-        self.report = os.fdopen(read_end, "r", buffering=1)
-
-    def stop(self, wait: bool) -> None:
-        """Ask the server to stop accepting and finish; wait if told to."""
-        if self.pid is None:
-            return
-        pid, self.pid = self.pid, None
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        if not wait:
-            self.stopping.append(pid)
-            return
-        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if os.waitpid(pid, os.WNOHANG) != (0, 0):
-                return
-            time.sleep(0.01)
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-
-    def reap(self) -> None:
-        """Collect the servers that finished after a reload (no zombies)."""
-        for pid in list(self.stopping):
-            if os.waitpid(pid, os.WNOHANG) != (0, 0):
-                self.stopping.remove(pid)
-
-    def exited(self) -> int | None:
-        """Exit status of the current server if it ended by itself."""
-        if self.pid is None:
-            return None
-        pid, status = os.waitpid(self.pid, os.WNOHANG)
-        if pid == 0:
-            return None
-        self.pid = None
-        return os.waitstatus_to_exitcode(status)
-
-
 class Supervisor:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        environment: dict[str, str] | None = None,
+        new_server: Callable[..., ServerProcess] = ServerProcess,
+    ) -> None:
         self.settings = settings
-        self.roots = [str(p.resolve()) for p in settings.paths]
-        self.filter = FileFilter(settings.include, settings.exclude, REBUILD_PATTERNS)
-        self.tree = Tree(
-            self.roots, self.filter, settings.interval, settings.cpu_budget
-        )
-        self.packages_dir = sysconfig.get_paths()["purelib"]
-        self.packages_mtime = self._packages_mtime()
+        self.environment = dict(os.environ if environment is None else environment)
+        self.new_server = new_server
+        self.roots = [str(path.resolve()) for path in settings.paths]
+        self.rules = Rules(self.roots, settings.include, settings.exclude)
+        self.snapshot = Snapshot(self.rules, self.roots)
+        self.hot = HotList(self.snapshot)
+        self.packages = sysconfig.get_paths()["purelib"]
         self.selector = selectors.DefaultSelector()
+        self.watchers: list = []
+        self.server: ServerProcess | None = None
+        self.retired: list[ServerProcess] = []  # finishing their last requests
         self.stopping = False
-        self.preloaded: set[str] = set()
-        self.events = None  # native file events helper process
-        # native mode trusts file events alone; the other modes poll.
-        self.polling = settings.mode != "native"
-
-    # -- set-up ----------------------------------------------------------------
-    def _packages_mtime(self) -> int:
-        try:
-            return os.stat(self.packages_dir).st_mtime_ns
-        except OSError:
-            return 0
-
-    def _request_stop(self, *_args) -> None:
-        self.stopping = True
-
-    def _start_events(self) -> None:
-        """A helper process turns native file events into paths on a pipe.
-
-        A process, not a thread: this one must stay single-threaded to fork.
-        """
-        if self.settings.mode == "poll":
-            return
-        self.events = subprocess.Popen(  # noqa: S603 - our own helper
-            [sys.executable, "-m", "devreload.events", *self.roots],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            bufsize=1,
-            cwd=os.path.dirname(os.path.dirname(__file__)),
+        self.serving_failure = False  # the current server only explains one
+        # Found unsafe before the last exec, or switched off by the user.
+        self.found_unsafe = os.environ.pop(PRELOAD_OFF_VARIABLE, None)
+        self.environment.pop(PRELOAD_OFF_VARIABLE, None)
+        self.preload_off = self.found_unsafe or (
+            None if settings.preload else "RELOADER_PRELOAD=0"
         )
-        self.selector.register(self.events.stdout, selectors.EVENT_READ, "events")
+        self.preloaded = False
+        self.own_files: set[str] = set()  # changing one needs a fresh interpreter
 
+    # -- the whole life ------------------------------------------------------------
     def run(self) -> int:
-        signal.signal(signal.SIGTERM, self._request_stop)
-        signal.signal(signal.SIGINT, self._request_stop)
         sock = listening_socket(self.settings.host, self.settings.port)
-        self.server = Server(sock, self.settings, self.roots)
-        self.tree.scan()
-        self._start_events()
-        log(
-            f"Serving on http://{self.settings.host}:{self.settings.port} "
-            f"(debug, reloader: {self.settings.mode}, "
-            f"{len(self.tree.files)} files watched)"
-        )
-        self._start_server()
         try:
-            return self._loop()
-        finally:
-            self.server.stop(wait=True)
-            if self.events:
-                self.events.kill()
-
-    # -- the loop --------------------------------------------------------------
-    def _start_server(self) -> None:
-        self.server.start()
-        self.selector.register(self.server.report, selectors.EVENT_READ, "report")
-
-    def _loop(self) -> int:
-        while not self.stopping:
-            timeout = max(0.0, min(self.tree.next_due() - time.monotonic(), 0.5))
-            changed: set[str] = set()
-            for key, _ in self.selector.select(timeout):
-                if key.data == "report":
-                    self._read_report(key.fileobj)
-                else:
-                    changed |= self._read_events(key.fileobj)
-            now = time.monotonic()
-            for tier in self.tree.due_tiers(now) if self.polling else ():
-                changed |= self.tree.poll(tier)
-                if tier == "full" and self._packages_mtime() != self.packages_mtime:
-                    return self._start_over("installed packages changed")
-            self.server.reap()
-            status = self.server.exited()
-            if status is not None:
-                log(f"The server exited (code {status}); save a file to restart it")
-            if changed and not self.stopping:
-                self._reload(self._settle(changed))
+            with self.running(sock):
+                self.loop()
+        except StartOver as start_over:
+            self.start_over(sock, start_over)
         return 0
 
-    def _settle(self, changed: set[str]) -> set[str]:
-        """Keep polling the hot files until a burst of changes is over."""
-        deadline = time.monotonic() + MAX_SETTLE_SECONDS
-        while time.monotonic() < deadline:
-            time.sleep(SETTLE_SECONDS)
-            more = self.tree.poll_fast()
-            if not more:
-                break
-            changed |= more
+    @contextlib.contextmanager
+    def running(self, sock: socket.socket) -> Iterator[None]:
+        """Set up signals, watchers and the first server; undo all on the way out."""
+        self.sock = sock
+        with contextlib.ExitStack() as undo:
+            undo.enter_context(self.selector)
+            undo.enter_context(self.signals_on_the_selector())
+            undo.callback(self.close_watchers)
+            self.start_watchers()
+            self.own_files = loaded_files()
+            self.banner()
+            undo.callback(self.stop_servers)
+            self.start_server()
+            yield
+
+    @contextlib.contextmanager
+    def signals_on_the_selector(self) -> Iterator[None]:
+        """Signals wake the loop at once, through a pipe (no flag seen late)."""
+        wake_read, wake_write = os.pipe()
+        os.set_blocking(wake_read, False)
+        os.set_blocking(wake_write, False)
+        handlers = {
+            signal.SIGTERM: self.request_stop,
+            signal.SIGINT: self.request_stop,
+            signal.SIGCHLD: lambda *_: None,  # a server ended: look now
+        }
+        previous = {signum: signal.signal(signum, h) for signum, h in handlers.items()}
+        old_wakeup = signal.set_wakeup_fd(wake_write)
+        self.selector.register(wake_read, selectors.EVENT_READ, self.drain(wake_read))
+        try:
+            yield
+        finally:
+            signal.set_wakeup_fd(old_wakeup)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            os.close(wake_read)
+            os.close(wake_write)
+
+    def request_stop(self, *_args) -> None:
+        self.stopping = True
+
+    @staticmethod
+    def drain(fd: int) -> Callable[[], None]:
+        def read_all() -> None:
+            with contextlib.suppress(BlockingIOError):
+                while os.read(fd, 4096):
+                    pass
+
+        return read_all
+
+    def start_over(self, sock: socket.socket, reason: StartOver) -> None:
+        """exec this program again with the same flags, socket and first
+        environment (so a changed .env is read afresh)."""
+        log(f"{reason}: restarting the dev server from scratch")
+        environment = dict(self.environment)
+        environment[SOCKET_FD_VARIABLE] = str(sock.fileno())
+        unsafe = self.found_unsafe if reason.preload_off is None else reason.preload_off
+        if unsafe:
+            environment[PRELOAD_OFF_VARIABLE] = unsafe
+        sock.set_inheritable(True)
+        argv = [sys.executable, *sys.orig_argv[1:]]  # the same interpreter flags
+        os.execve(sys.executable, argv, environment)  # noqa: S606
+
+    # -- watching ------------------------------------------------------------------
+    def start_watchers(self) -> None:
+        strategies = STRATEGIES[self.settings.mode]
+        polling = "poll" in strategies
+        if "native" in strategies:
+            try:
+                self.watchers.append(NativeEvents(self.snapshot, [self.packages]))
+            except OSError as error:
+                log(f"No native file events ({error}): polling instead")
+                polling = True
+        self.snapshot.walk()
+        failure = self.watchers[0].failure if self.watchers else None
+        if failure and not polling:
+            log(f"File events can't cover every directory ({failure}): polling too")
+            polling = True
+        if polling:
+            self.watchers.append(
+                Polling(
+                    self.snapshot,
+                    self.hot,
+                    self.settings.interval,
+                    self.settings.cpu_budget,
+                    [self.packages],
+                )
+            )
+        for watcher in self.watchers:
+            if watcher.fileno() is not None:
+                self.selector.register(watcher.fileno(), selectors.EVENT_READ)
+
+    def close_watchers(self) -> None:
+        for watcher in self.watchers:
+            watcher.close()
+
+    def wait_for_changes(self, timeout: float | None, burst: set[str]) -> set[str]:
+        """Wait for events, a signal or the next poll; what changed by then."""
+        for key, _ in self.selector.select(timeout):
+            if key.data:
+                key.data()
+        if not burst:
+            return set().union(*(watcher.changes() for watcher in self.watchers))
+        return set().union(*(watcher.look_again(burst) for watcher in self.watchers))
+
+    def timeout(self) -> float | None:
+        """Until the next poll is due; None (no timeout) if nothing polls."""
+        due = [w.next_due() for w in self.watchers if w.next_due() is not None]
+        return max(0.0, min(due) - time.monotonic()) if due else None
+
+    def settle(self, changed: set[str]) -> set[str]:
+        """Wait until a burst of changes is over: one reload per burst."""
+        now = time.monotonic()
+        deadline, quiet_from = now + MAX_BURST_SECONDS, now + QUIET_SECONDS
+        while now < min(deadline, quiet_from) and not self.stopping:
+            more = self.wait_for_changes(quiet_from - now, burst=changed)
+            now = time.monotonic()
+            if more:
+                changed |= more
+                quiet_from = now + QUIET_SECONDS
         return changed
 
-    def _reload(self, changed: set[str]) -> None:
-        kinds = {path: self.filter.kind(path) for path in changed}
-        for path, kind in sorted(kinds.items()):
-            if kind == REBUILD:
-                log(
-                    f"{os.path.relpath(path, self.roots[0])} changed: rebuild the "
-                    "image to install it (docker compose up --build dev)"
-                )
-        restarting = sorted(p for p, kind in kinds.items() if kind != REBUILD)
-        if not restarting:
+    # -- the loop ------------------------------------------------------------------
+    def loop(self) -> None:
+        while not self.stopping:
+            changed = self.wait_for_changes(self.timeout(), burst=set())
+            self.collect_servers()
+            if changed and not self.stopping:
+                self.reload(self.settle(changed))
+
+    def reload(self, changed: set[str]) -> None:
+        self.hot.edited(changed)
+        if self.packages in changed:
+            raise StartOver("Installed packages changed", preload_off="")
+        kinds = {path: self.rules.kind(path) for path in changed}
+        # .env, or a module the supervisor itself imported (its own code).
+        stale = [p for p, kind in kinds.items() if kind == FROM_SCRATCH]
+        stale += changed & self.own_files
+        if stale:
+            raise StartOver(f"{self.relative(min(stale))} changed")
+        for path in sorted(p for p, kind in kinds.items() if kind == REBUILD):
+            log(
+                f"{self.relative(path)} changed: rebuild the image to install it "
+                "(docker compose up --build dev)"
+            )
+        restart = sorted(
+            p
+            for p, kind in kinds.items()
+            if kind == RESTART or p in self.snapshot.loose
+        )
+        if restart:
+            more = f" and {len(restart) - 1} more" if len(restart) > 1 else ""
+            log(f"Detected change in {self.relative(restart[0])}{more}, reloading")
+            self.start_server()
+
+    def relative(self, path: str) -> str:
+        return os.path.relpath(path, self.roots[0])
+
+    # -- servers -------------------------------------------------------------------
+    def start_server(self, failure: str | None = None) -> None:
+        """Fork a new server; the current one finishes its requests and ends."""
+        if self.server:
+            self.retire(self.server)
+        self.serving_failure = failure is not None
+
+        def serve_app(report_fd: int, parent_fd: int) -> int:
+            return serve.run(
+                self.sock.fileno(), report_fd, parent_fd, self.settings, failure
+            )
+
+        self.server = self.new_server(serve_app, keep_fds=[self.sock.fileno()])
+        self.server.start()
+        self.selector.register(
+            self.server.reports, selectors.EVENT_READ, self.read_reports(self.server)
+        )
+
+    def retire(self, server: ServerProcess) -> None:
+        if server.reports and not server.reports.closed:
+            self.selector.unregister(server.reports)
+        server.stop()
+        self.retired.append(server)
+
+    def read_reports(self, server: ServerProcess) -> Callable[[], None]:
+        def read() -> None:
+            for report in server.reports.read():
+                self.hot.set_imported(report["watched"])
+                self.snapshot.set_loose(report["watched"])
+                self.preload(report["installed"])
+            if server.reports.closed:
+                self.selector.unregister(server.reports)
+
+        return read
+
+    def collect_servers(self) -> None:
+        """Reap the servers that ended; explain it when the current one did."""
+        self.retired = [server for server in self.retired if not server.reaped()]
+        if self.server and self.server.reaped() and not self.serving_failure:
+            status = self.server.status
+            log(f"The server exited (code {status}); save a file to start it again")
+            self.start_server(
+                failure=f"The server process ended (exit code {status}): the dev "
+                "server's log says why (docker compose logs dev). Save a file to "
+                "start it again."
+            )
+
+    def stop_servers(self) -> None:
+        for server in [*self.retired, self.server]:
+            if server:
+                server.stop_and_wait()
+
+    # -- preloading ----------------------------------------------------------------
+    def preload(self, names: list[str]) -> None:
+        """Import the installed modules the app imported, once, one at a time,
+        checking after each that forking stays safe."""
+        if self.preload_off:
             return
-        first = os.path.relpath(restarting[0], self.roots[0])
-        more = f" and {len(restarting) - 1} more" if len(restarting) > 1 else ""
-        log(f"Detected change in {first}{more}, reloading")
-        self._unregister_report()
-        self.server.stop(wait=False)
-        self.server.reap()
-        self._start_server()
-
-    # -- messages from the server and the events helper ---------------------------
-    def _unregister_report(self) -> None:
-        if self.server.report is not None:
-            self.selector.unregister(self.server.report)
-            self.server.report.close()
-            self.server.report = None
-
-    def _read_report(self, pipe) -> None:
-        line = pipe.readline()
-        if not line:
-            self.selector.unregister(pipe)
-            if pipe is self.server.report:
-                self.server.report = None
-            pipe.close()
-            return
-        report = json.loads(line)
-        self.tree.set_imported(report["files"])
-        if self.settings.preload:
-            self._preload(report["modules"])
-
-    def _preload(self, modules: list[str]) -> None:
-        """Import what the app imported from outside the project, once."""
-        missing = sorted(set(modules) - self.preloaded - set(sys.modules))
-        self.preloaded.update(modules)
+        missing = sorted(set(names) - set(sys.modules))
         for name in missing:
             try:
                 importlib.import_module(name)
-            except Exception:  # noqa: BLE001, S112 - the server imports it anyway
+            except (Exception, SystemExit):  # noqa: BLE001, S112 - the server shows it
                 continue
-        if threading.active_count() > 1:
-            os.environ["RELOADER_PRELOAD"] = "0"
-            self._start_over("a preloaded module started a thread: preloading off")
+            hazard = fork_hazards(own_sockets={self.sock.fileno()})
+            if hazard:
+                reason = (
+                    f"importing {name} left {hazard}, which forked servers would share"
+                )
+                raise StartOver(f"Preloading off: {reason}", preload_off=reason)
+        if missing and not self.preloaded:
+            watched = len(self.hot.imported)
+            log(
+                f"Preloaded {len(missing)} installed modules: a reload imports "
+                f"only the {watched} watched ones afresh"
+            )
+        self.preloaded = True
+        self.own_files = loaded_files()
 
-    def _read_events(self, pipe) -> set[str]:
-        line = pipe.readline()
-        if not line:
-            log("Native file events stopped; polling instead")
-            self.selector.unregister(pipe)
-            self.polling = True
-            return set()
-        return self.tree.check(line.rstrip("\n"))
-
-    def _start_over(self, reason: str) -> int:
-        """exec this program again, keeping the socket: a clean interpreter."""
-        log(f"{reason}: restarting the dev server from scratch")
-        self.server.stop(wait=True)
-        if self.events:
-            self.events.kill()
-        os.environ[SOCKET_FD_VARIABLE] = str(self.server.sock.fileno())
-        os.execv(sys.executable, [sys.executable, *sys.argv])  # noqa: S606
+    def banner(self) -> None:
+        how = " and ".join(watcher.name for watcher in self.watchers)
+        preload = (
+            f"preload off: {self.preload_off}" if self.preload_off else "preload on"
+        )
+        log(
+            f"Serving on {self.settings.url} (debug mode; reloader: "
+            f"{self.settings.mode}, by {how}, {len(self.snapshot.files)} files "
+            f"watched; {preload})"
+        )

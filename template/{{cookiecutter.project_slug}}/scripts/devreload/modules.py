@@ -1,0 +1,98 @@
+"""Which imported modules are watched, which are preloaded, and whether a
+process that preloaded them is still safe to fork.
+
+A module is installed when its file lies in the interpreter's own
+directories: the standard library and site-packages, as sysconfig and site
+name them. Those change only with an install (the supervisor then starts
+from scratch), so the supervisor imports them once and every forked server
+shares them. Every other module (the project's, an editable install, a
+PYTHONPATH directory) is watched and imported afresh by each server.
+Deciding by "outside the project" instead would never watch an editable
+sibling library, and would take an in-project virtualenv for project code.
+"""
+
+from __future__ import annotations
+
+import os
+import site
+import sys
+import sysconfig
+import threading
+from collections.abc import Mapping
+
+
+def installed_dirs() -> tuple[str, ...]:
+    """The interpreter's library directories, each ending with a separator."""
+    paths = sysconfig.get_paths()
+    dirs = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+    dirs.update(site.getsitepackages() if hasattr(site, "getsitepackages") else ())
+    if site.ENABLE_USER_SITE:
+        dirs.add(site.getusersitepackages())
+    both = {os.path.abspath(d) for d in dirs} | {os.path.realpath(d) for d in dirs}
+    return tuple(sorted(os.path.join(d, "") for d in both))
+
+
+def is_installed(path: str, dirs: tuple[str, ...]) -> bool:
+    return path.startswith(dirs) or os.path.realpath(path).startswith(dirs)
+
+
+def split_modules(
+    modules: Mapping[str, object], dirs: tuple[str, ...]
+) -> tuple[list[str], list[str]]:
+    """(files to watch, names of installed modules) of imported modules."""
+    watched, installed = [], []
+    for name, module in list(modules.items()):
+        path = getattr(module, "__file__", None)
+        if not isinstance(path, str):
+            continue  # built in, or a namespace package
+        path = os.path.abspath(path)
+        if is_installed(path, dirs):
+            installed.append(name)
+        else:
+            watched.append(path)
+    return watched, installed
+
+
+def loaded_files() -> set[str]:
+    """The files of the modules this process imported."""
+    modules = list(sys.modules.values())
+    paths = (getattr(module, "__file__", None) for module in modules)
+    return {os.path.abspath(path) for path in paths if isinstance(path, str)}
+
+
+def fork_hazards(own_sockets: set[int]) -> str | None:
+    """What a forked child would share with this process and every other
+    child: threads (Python's, and those started in C: BLAS and OpenMP
+    pools, gRPC) and open sockets (database connections); None if nothing.
+    """
+    found = []
+    threads = _thread_count() - 1
+    if threads:
+        found.append(f"{threads} thread{'s' if threads > 1 else ''} running")
+    sockets = _socket_count(own_sockets)
+    if sockets:
+        found.append(f"{sockets} socket{'s' if sockets > 1 else ''} open")
+    return " and ".join(found) or None
+
+
+def _thread_count() -> int:
+    try:
+        return len(os.listdir("/proc/self/task"))  # every OS thread
+    except OSError:
+        return threading.active_count()  # no /proc: Python's threads only
+
+
+def _socket_count(own: set[int]) -> int:
+    try:
+        fds = os.listdir("/proc/self/fd")
+    except OSError:
+        return 0
+    count = 0
+    for fd in fds:
+        if int(fd) in own:
+            continue
+        try:
+            count += os.readlink(f"/proc/self/fd/{fd}").startswith("socket:")
+        except OSError:
+            continue  # closed meanwhile (the listing's own descriptor)
+    return count

@@ -1,0 +1,140 @@
+"""One server process, forked from the supervisor, from start to reaping.
+
+Whoever starts a process cleans up after it: a ServerProcess forks the
+server, hears its reports, stops it and collects its exit status. The
+server keeps the read end of a pipe whose only writer is the supervisor:
+end of file means the supervisor is gone (even killed with SIGKILL), and
+the server stops, so it never keeps serving old code on its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import signal
+import time
+import traceback
+from collections.abc import Callable, Iterable
+
+# A server gets this long to stop when the dev server itself stops: below
+# the dev service's stop_grace_period (5 s, docker-compose.yml).
+FINAL_STOP_SECONDS = 3.0
+
+
+class LineReader:
+    """JSON lines from a non-blocking pipe: every complete line at each read."""
+
+    def __init__(self, fd: int) -> None:
+        os.set_blocking(fd, False)
+        self.fd = fd
+        self.buffer = b""
+        self.closed = False
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def read(self) -> list[dict]:
+        while not self.closed:
+            try:
+                data = os.read(self.fd, 1 << 16)
+            except BlockingIOError:
+                break
+            if not data:
+                self.close()
+            self.buffer += data
+        *lines, self.buffer = self.buffer.split(b"\n")
+        return [json.loads(line) for line in lines if line]
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            os.close(self.fd)
+
+
+class ServerProcess:
+    """A forked server: `serve(report_fd, parent_fd)` runs in the child."""
+
+    def __init__(self, serve: Callable[[int, int], int], keep_fds: Iterable[int]):
+        self.serve = serve
+        self.keep_fds = set(keep_fds)  # e.g. the listening socket
+        self.pid: int | None = None
+        self.status: int | None = None  # exit code, once reaped
+        self.reports: LineReader | None = None
+        self._parent_alive: int | None = None
+
+    def start(self) -> None:
+        report_read, report_write = os.pipe()
+        alive_read, alive_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            self._child(report_write, alive_read)
+        os.close(report_write)
+        os.close(alive_read)
+        self.pid = pid
+        self.reports = LineReader(report_read)
+        self._parent_alive = alive_write
+
+    def _child(self, report_fd: int, parent_fd: int) -> None:
+        code = 1
+        try:
+            signal.set_wakeup_fd(-1)
+            for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
+                signal.signal(signum, signal.SIG_DFL)
+            close_fds_except({0, 1, 2, report_fd, parent_fd, *self.keep_fds})
+            code = self.serve(report_fd, parent_fd)
+        except BaseException:  # noqa: BLE001 - report, then exit
+            traceback.print_exc()
+        finally:
+            os._exit(code)
+
+    def stop(self) -> None:
+        """Ask the server to stop accepting and finish what it accepted."""
+        if self._parent_alive is not None:
+            os.close(self._parent_alive)
+            self._parent_alive = None
+        if self.reports:
+            self.reports.close()
+        if self.pid is not None and self.status is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGTERM)
+
+    def reaped(self) -> bool:
+        """Whether it has ended (collected, so no zombie is left)."""
+        if self.pid is None or self.status is not None:
+            return True
+        try:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:
+            pid, status = self.pid, 0
+        if pid == 0:
+            return False
+        self.status = os.waitstatus_to_exitcode(status)
+        return True
+
+    def stop_and_wait(self, timeout: float = FINAL_STOP_SECONDS) -> None:
+        self.stop()
+        deadline = time.monotonic() + timeout
+        while not self.reaped():
+            if time.monotonic() > deadline:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+                return
+            time.sleep(0.01)
+
+
+def close_fds_except(keep: set[int]) -> None:
+    """Close what the child inherited from the supervisor but must not hold
+    (the watches, the other servers' pipes)."""
+    try:
+        fds = [int(fd) for fd in os.listdir("/proc/self/fd")]
+    except OSError:
+        fds = list(range(3, 256))
+    for fd in fds:
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError as error:
+                if error.errno != errno.EBADF:
+                    raise

@@ -1,0 +1,110 @@
+"""Which files matter and which directories are skipped: names alone, no I/O.
+
+A file matters when a change to it needs a restart (`*.py`), a restart from
+scratch (`.env`: libraries may read it at import) or an image rebuild (the
+dependencies). A directory is skipped when it holds no code of the project:
+version control, caches, virtualenvs, dependencies, build output. Some are
+known by name anywhere; `build`, `dist` and `instance` only at the top,
+since a package may be called so; and a directory holding a marker file is
+a virtualenv (`pyvenv.cfg`, whatever its name) or a cache (`CACHEDIR.TAG`).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from collections.abc import Iterable
+
+RESTART = "restart"
+FROM_SCRATCH = "from scratch"
+REBUILD = "rebuild"
+
+# Changes to these restart the server. Templates and static files need no
+# restart: Flask reloads templates by itself in debug mode.
+RESTART_PATTERNS = ("*.py", "*.toml", "*.cfg", "*.ini")
+# Read before anything is imported: a change restarts from scratch.
+ENVIRONMENT_FILES = (".env", ".flaskenv")
+# Changes to these need an image rebuild: dependencies live in the image.
+REBUILD_PATTERNS = ("requirements*.txt", "requirements/*.txt", "Dockerfile")
+# Editor swap, backup and lock files (vim, emacs, JetBrains, GNOME, Kate).
+EDITOR_TEMP_PATTERNS = (
+    ".#*",
+    "#*#",
+    "*~",
+    "*.sw?",
+    "*___jb_???___",
+    "4913",
+    "*.tmp",
+    ".goutputstream-*",
+    "*.kate-swp",
+)
+# Never code, wherever they are.
+SKIPPED_NAMES = (
+    ".git",
+    ".hg",
+    ".svn",
+    "__pycache__",
+    ".venv",
+    "venv",
+    "node_modules",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+    ".hypothesis",
+    ".ipynb_checkpoints",
+    ".tox",
+    ".nox",
+    "*.egg-info",
+)
+# Not code at the top of the project; maybe a package further down.
+SKIPPED_AT_TOP = ("build", "dist", "instance", "htmlcov")
+# A directory holding one of these is a virtualenv or a cache.
+MARKERS = ("pyvenv.cfg", "CACHEDIR.TAG")
+
+
+def name_matcher(patterns: Iterable[str]):
+    """One compiled regex for many glob patterns: a walk tests every name."""
+    regex = "|".join(f"(?:{fnmatch.translate(p)})" for p in patterns) or "(?!)"
+    return re.compile(regex).match
+
+
+class Rules:
+    def __init__(
+        self,
+        roots: Iterable[str],
+        include: Iterable[str] = (),
+        exclude: Iterable[str] = (),
+    ) -> None:
+        self.roots = frozenset(roots)
+        self._restart = name_matcher((*RESTART_PATTERNS, *include))
+        self._rebuild = name_matcher(REBUILD_PATTERNS)
+        self._skipped_file = name_matcher((*EDITOR_TEMP_PATTERNS, *exclude))
+        self._skipped_dir = name_matcher((*SKIPPED_NAMES, *exclude))
+        self._skipped_at_top = name_matcher(SKIPPED_AT_TOP)
+
+    def kind(self, path: str) -> str | None:
+        """RESTART, FROM_SCRATCH, REBUILD or None (ignored) for a file path."""
+        parent, name = os.path.split(path)
+        if self._skipped_file(name):
+            return None
+        if name in ENVIRONMENT_FILES:
+            return FROM_SCRATCH
+        # Patterns may name the parent directory: requirements/*.txt
+        if self._rebuild(name) or self._rebuild(f"{os.path.basename(parent)}/{name}"):
+            return REBUILD
+        if self._restart(name):
+            return RESTART
+        return None
+
+    def skips_dir(self, path: str) -> bool:
+        """Whether a directory is never walked, from its path alone."""
+        parent, name = os.path.split(path)
+        if self._skipped_dir(name):
+            return True
+        return parent in self.roots and bool(self._skipped_at_top(name))
+
+    @staticmethod
+    def marks_skipped(names: Iterable[str]) -> bool:
+        """Whether a directory listing shows a virtualenv or a cache."""
+        return any(name in MARKERS for name in names)

@@ -1,0 +1,54 @@
+"""The polling tiers and their hot list (polling.py)."""
+
+import pytest
+from devreload.polling import HotList, Polling, Tier
+
+from .helpers import bump, write
+
+
+@pytest.fixture
+def polling(snapshot):
+    return Polling(snapshot, HotList(snapshot), interval=0.1, cpu_budget_percent=1.0)
+
+
+def test_recently_changed_files_are_polled_first(polling, root):
+    views = str(root / "pkg" / "views.py")
+    assert views not in polling.hot.files()
+    polling.hot.edited([views])
+    assert polling.hot.files()[0] == views
+
+
+def test_imported_modules_are_hot(polling, root):
+    views = str(root / "pkg" / "views.py")
+    polling.hot.set_imported([views, "/elsewhere/module.py"])
+    assert views in polling.hot.files()
+    assert "/elsewhere/module.py" not in polling.hot.files()
+
+
+def test_files_at_the_top_are_hot_as_soon_as_they_appear(polling, root):
+    settings = write(root / "settings.toml", "")
+    polling.snapshot.walk()
+    assert settings in polling.hot.files()
+
+
+def test_the_hot_tier_sees_an_edit_of_an_imported_module(polling, root):
+    views = root / "pkg" / "views.py"
+    polling.hot.set_imported([str(views)])
+    views.write_text("A = 2\n")
+    bump(views)
+    assert polling.poll_hot() == {str(views)}
+
+
+def test_a_burst_is_followed_into_new_directories(polling, root):
+    first = write(root / "pkg" / "generated" / "a" / "m.py")
+    burst = polling.look_again({str(root / "pkg" / "views.py")})
+    assert burst == {first}
+    second = write(root / "pkg" / "generated" / "b" / "m.py")
+    assert polling.look_again(burst) == {second}
+
+
+def test_polling_backs_off_to_stay_in_its_cpu_budget():
+    tier = Tier(set, min_interval=0.1, cpu_share=0.003)
+    tier.ran(started=0.0, cost=0.01)  # a slow file system: 10 ms a pass
+    assert tier.interval == pytest.approx(0.01 / 0.003)
+    assert tier.due == pytest.approx(tier.interval)

@@ -1,0 +1,72 @@
+"""A forked server's life, with real processes (process.py)."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+from devreload.process import LineReader, ServerProcess
+
+from .helpers import wait_for_parent_to_go
+
+
+def test_every_line_written_at_once_is_read_at_once():
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"".join(b'{"n": %d}\n' % n for n in range(5)) + b'{"n"')
+    reader = LineReader(read_end)
+    assert [line["n"] for line in reader.read()] == [0, 1, 2, 3, 4]
+    os.write(write_end, b": 5}\n")
+    assert reader.read() == [{"n": 5}]
+    os.close(write_end)
+    assert reader.read() == []
+    assert reader.closed
+
+
+def test_a_stopped_server_is_reaped():
+    server = ServerProcess(wait_for_parent_to_go, keep_fds=[])
+    server.start()
+    assert not server.reaped()
+    server.stop_and_wait(timeout=2)
+    assert server.reaped()
+    assert server.status in (0, -signal.SIGTERM)  # ended, and collected
+
+
+SUPERVISOR = textwrap.dedent(
+    """
+    import os, sys, time
+    sys.path[:0] = [{scripts!r}, {tests!r}]
+    from devreload.process import ServerProcess
+    from helpers import wait_for_parent_to_go
+
+    server = ServerProcess(wait_for_parent_to_go, keep_fds=[])
+    server.start()
+    print(server.pid, flush=True)
+    time.sleep(60)
+    """
+)
+
+
+def test_a_killed_supervisor_leaves_no_server_behind():
+    scripts = os.path.join(os.path.dirname(__file__), "..", "..", "scripts")
+    code = SUPERVISOR.format(scripts=scripts, tests=os.path.dirname(__file__))
+    supervisor = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True
+    )
+    server_pid = int(supervisor.stdout.readline())
+    os.kill(supervisor.pid, signal.SIGKILL)
+    supervisor.wait()
+    deadline = time.monotonic() + 1
+    while time.monotonic() < deadline and alive(server_pid):
+        time.sleep(0.01)
+    assert not alive(server_pid)
+
+
+def alive(pid):
+    """Whether a process runs (a zombie, dead but not reaped yet, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

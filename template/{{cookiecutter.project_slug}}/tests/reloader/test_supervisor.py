@@ -1,0 +1,166 @@
+"""The supervisor's decisions, with fake watchers and servers (supervisor.py)."""
+
+import os
+import socket
+import sys
+import time
+
+import pytest
+from devreload.modules import fork_hazards
+from devreload.process import LineReader
+from devreload.settings import Settings
+from devreload.supervisor import StartOver, Supervisor
+
+from .helpers import write
+
+
+class FakeServer:
+    """Stands for a forked server: records starts, exits when told."""
+
+    def __init__(self, serve, keep_fds):
+        read_end, self.write_end = os.pipe()
+        self.reports = LineReader(read_end)
+        self.status = None
+        self.ended = False
+
+    def start(self):
+        STARTED.append(self)
+
+    def stop(self):
+        self.reports.close()
+
+    def reaped(self):
+        if self.ended:
+            self.status = 1
+        return self.ended
+
+    def stop_and_wait(self):
+        self.stop()
+
+
+STARTED: list[FakeServer] = []
+
+
+class FakeWatcher:
+    """Reports the given changes, one set per look."""
+
+    name = "fake"
+
+    def __init__(self, *looks):
+        self.looks = list(looks)
+
+    def fileno(self):
+        return None
+
+    def next_due(self):
+        return None
+
+    def changes(self):
+        return self.looks.pop(0) if self.looks else set()
+
+    look_again = lambda self, burst: self.changes()  # noqa: E731
+
+
+# A thread started as C libraries do, outside `threading`; it ends when
+# END is released.
+STARTS_A_THREAD = """
+import _thread
+
+END = _thread.allocate_lock()
+END.acquire()
+_thread.start_new_thread(END.acquire, ())
+"""
+
+
+@pytest.fixture
+def supervisor(root):
+    STARTED.clear()
+    watched = Supervisor(Settings(paths=(root,)), new_server=FakeServer)
+    watched.sock = socket.socket()
+    yield watched
+    watched.sock.close()
+
+
+@pytest.mark.parametrize(
+    ("mode", "polls"), [("native", False), ("auto", True), ("poll", True)]
+)
+def test_only_a_polling_mode_wakes_up_by_itself(root, mode, polls):
+    supervisor = Supervisor(Settings(paths=(root,), mode=mode))
+    supervisor.start_watchers()
+    try:
+        timeout = supervisor.timeout()
+        assert (timeout is not None) is polls
+        assert timeout is None or timeout <= 0.1
+    finally:
+        supervisor.close_watchers()
+
+
+def test_a_burst_of_changes_gives_one_reload(supervisor, root):
+    files = [write(root / "pkg" / f"m{index}.py") for index in range(4)]
+    supervisor.watchers = [FakeWatcher({files[1]}, {files[2]}, set(), {files[3]})]
+    changed = supervisor.settle({files[0]})
+    assert changed == set(files[:3])  # the last one came after a quiet time
+    supervisor.reload(changed)
+    assert len(STARTED) == 1
+
+
+@pytest.mark.parametrize("name", [".env", ".flaskenv"])
+def test_an_environment_file_change_starts_over(supervisor, root, name):
+    with pytest.raises(StartOver, match=f"{name} changed"):
+        supervisor.reload({write(root / name, "A=1\n")})
+
+
+def test_a_change_of_the_reloaders_own_code_starts_over(supervisor, root):
+    own = write(root / "scripts" / "devreload" / "x.py")
+    supervisor.own_files = {own}
+    with pytest.raises(StartOver, match="scripts/devreload/x.py changed"):
+        supervisor.reload({own})
+
+
+def test_installed_packages_changing_starts_over_and_tries_preload_again(supervisor):
+    with pytest.raises(StartOver) as start_over:
+        supervisor.reload({supervisor.packages})
+    assert start_over.value.preload_off == ""
+
+
+def test_a_dependency_change_asks_for_a_rebuild_without_reloading(
+    supervisor, root, capsys
+):
+    supervisor.reload({write(root / "requirements" / "base.txt", "flask\n")})
+    assert "rebuild the image" in capsys.readouterr().err
+    assert STARTED == []
+
+
+def test_a_server_that_ends_is_replaced_by_one_that_explains(supervisor):
+    supervisor.start_server()
+    STARTED[-1].ended = True
+    supervisor.collect_servers()
+    assert len(STARTED) == 2
+    assert supervisor.serving_failure
+    STARTED[-1].ended = True  # the explaining one ends too: no loop
+    supervisor.collect_servers()
+    assert len(STARTED) == 2
+
+
+def test_preloading_stops_at_the_first_module_that_makes_forking_unsafe(
+    supervisor, root, monkeypatch
+):
+    write(root / "starts_a_thread.py", STARTS_A_THREAD)
+    monkeypatch.syspath_prepend(str(root))
+    try:
+        with pytest.raises(StartOver) as start_over:
+            supervisor.preload(["starts_a_thread"])
+    finally:
+        sys.modules["starts_a_thread"].END.release()
+    assert start_over.value.preload_off.startswith(
+        "importing starts_a_thread left 1 thread running"
+    )
+    while "thread" in (fork_hazards(set()) or ""):  # until that thread ends
+        time.sleep(0.01)
+
+
+def test_preloaded_modules_count_as_the_supervisors_own(supervisor, root, monkeypatch):
+    module = write(root / "harmless_module.py", "VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(root))
+    supervisor.preload(["harmless_module"])
+    assert module in supervisor.own_files
