@@ -237,6 +237,18 @@ def write_many(top: Path, directories: int, files_per_directory: int) -> None:
 
 
 # -- the dev server, seen from outside ----------------------------------------
+def shows_error_until_fixed(stack: Stack, views: Path, breaking: str) -> str:
+    """Put `breaking` at the top of views.py: the page the dev server answers
+    then (a 500); then undo it, and wait until the fixed code is served."""
+    original = views.read_text()
+    write_in_place(views, breaking + original)
+    page = wait_for(lambda: (r := get(stack.url("dev"))).status_code == 500 and r.text)
+    marker = uuid.uuid4().hex
+    write_in_place(views, original + PROBE_VIEW.format(marker=marker))
+    serves(stack, "/probe", marker)
+    return page
+
+
 def reloads(stack: Stack) -> int:
     """How many times the dev server reloaded, from its log."""
     return stack.logs("dev").count(RELOADED)

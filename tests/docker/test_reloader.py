@@ -20,10 +20,10 @@ from tests.docker.stack import (
     PROBE_VIEW,
     answers_ok,
     cpu_seconds,
-    get,
     install_in_dev,
     reloads,
     serves,
+    shows_error_until_fixed,
     wait_for,
     wait_until_quiet,
     wait_until_reloads,
@@ -226,11 +226,12 @@ def test_a_bulk_write_gives_few_reloads_then_quiet(dev, package, directories, fi
         write_many(bulk, directories, files)
         after = wait_until_quiet(dev)
         assert 1 <= after - before <= 3
-        # No lasting cost: the reloader is back within its CPU budget (1% of
-        # a core), with a margin for the exec that measures it.
+        # No lasting cost: back within the polling's CPU budget (1% of a
+        # core, on average: a full walk of the 10,000 files comes in one go
+        # every few seconds), with a margin.
         used = cpu_seconds(dev)
-        time.sleep(5)
-        assert (cpu_seconds(dev) - used) / 5 < 0.02
+        time.sleep(10)
+        assert (cpu_seconds(dev) - used) / 10 < 0.02
         marker = uuid.uuid4().hex
         views = package / "views.py"
         write_in_place(views, views.read_text() + PROBE_VIEW.format(marker=marker))
@@ -310,17 +311,11 @@ def test_no_request_fails_during_reloads(dev, package):
 
 
 def test_an_import_error_is_shown_and_a_fix_recovers(dev, package):
-    views = package / "views.py"
-    original = views.read_text()
-    write_in_place(views, "import no_such_module_here\n" + original)
-    page = wait_for(
-        lambda: (r := get(dev.url("dev"))).status_code == 500 and r.text, timeout=10
+    page = shows_error_until_fixed(
+        dev, package / "views.py", "import no_such_module_here\n"
     )
     assert "ModuleNotFoundError" in page
     assert "Werkzeug Debugger" in page
-    marker = uuid.uuid4().hex
-    write_in_place(views, original + PROBE_VIEW.format(marker=marker))
-    serves(dev, "/probe", marker)
 
 
 def test_changed_packages_restart_the_server_from_scratch(dev, package):

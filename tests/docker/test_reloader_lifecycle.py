@@ -15,6 +15,7 @@ from tests.docker.stack import (
     get,
     install_in_dev,
     serves,
+    shows_error_until_fixed,
     wait_for,
     wait_until_quiet,
     write_in_place,
@@ -164,26 +165,16 @@ def test_an_in_project_virtualenv_is_ignored_and_keeps_preload_on(dev):
 
 
 def test_an_app_that_exits_at_import_shows_why(dev, views):
-    original = views.read_text()
     exits = 'import sys\nsys.exit("DATABASE_URL is not set")\n'
-    write_in_place(views, exits + original)
-    page = wait_for(lambda: (r := get(dev.url("dev"))).status_code == 500 and r.text)
+    page = shows_error_until_fixed(dev, views, exits)
     assert "The app exited while being imported" in page
     assert "DATABASE_URL is not set" in page
     assert "Werkzeug Debugger" in page
-    marker = uuid.uuid4().hex
-    write_in_place(views, original + PROBE_VIEW.format(marker=marker))
-    serves(dev, "/probe", marker)
 
 
 def test_a_server_that_dies_is_explained_instead_of_hanging(dev, views):
-    original = views.read_text()
-    write_in_place(views, "import os\nos._exit(3)\n" + original)
-    page = wait_for(lambda: (r := get(dev.url("dev"))).status_code == 500 and r.text)
+    page = shows_error_until_fixed(dev, views, "import os\nos._exit(3)\n")
     assert "The server process ended (exit code 3)" in page
-    marker = uuid.uuid4().hex
-    write_in_place(views, original + PROBE_VIEW.format(marker=marker))
-    serves(dev, "/probe", marker)
 
 
 FD_VIEW = """

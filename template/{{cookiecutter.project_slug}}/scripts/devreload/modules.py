@@ -13,12 +13,13 @@ sibling library, and would take an in-project virtualenv for project code.
 
 from __future__ import annotations
 
+import importlib
 import os
 import site
 import sys
 import sysconfig
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 
 def installed_dirs() -> tuple[str, ...]:
@@ -51,6 +52,24 @@ def split_modules(
         else:
             watched.append(path)
     return watched, installed
+
+
+def preload(names: Iterable[str], own_sockets: set[int]) -> tuple[int, str | None]:
+    """Import modules, one at a time, checking after each that forking is
+    still safe: (how many were imported, why forking stopped being safe)."""
+    missing = sorted(set(names) - set(sys.modules))
+    for name in missing:
+        try:
+            importlib.import_module(name)
+        except (Exception, SystemExit):  # noqa: BLE001, S112 - the server shows it
+            continue
+        hazard = fork_hazards(own_sockets)
+        if hazard:
+            return (
+                0,
+                f"importing {name} left {hazard}, which forked servers would share",
+            )
+    return len(missing), None
 
 
 def loaded_files() -> set[str]:

@@ -59,6 +59,7 @@ class HotList:
 
     MAX_FILES = 300
     MAX_RECENT = 50
+    MAX_EDITED_AT_ONCE = 10
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
@@ -69,6 +70,11 @@ class HotList:
         self._dirs: list[str] = []
 
     def edited(self, paths: Iterable[str]) -> None:
+        """Files seen changing. Many at once (a code generator, a checkout)
+        say little about what you edit next, and would crowd the list."""
+        paths = list(paths)
+        if len(paths) > self.MAX_EDITED_AT_ONCE:
+            return
         for path in paths:
             self.recent.pop(path, None)
             self.recent[path] = None
@@ -118,6 +124,10 @@ class Polling:
         self.snapshot = snapshot
         self.hot = hot
         self.sentinels = {path: self._sentinel(path) for path in sentinels}
+        # While a burst goes on, events may wake the loop many times a second:
+        # look again no more often than this.
+        self.burst_interval = interval / 2
+        self.next_burst_look = 0.0
         budget = cpu_budget_percent / 100
         self.tiers = [
             Tier(self.poll_hot, interval, budget * 0.3),
@@ -139,10 +149,13 @@ class Polling:
                 changed |= tier.run()
         return changed
 
-    def look_again(self, burst: set[str]) -> set[str]:
+    def look_again(self, burst) -> set[str]:
         """While a burst goes on: the hot files and the burst's directories."""
-        dirs = {os.path.dirname(path) for path in burst}
-        return self.poll_hot() | self._relist_changed(with_parents(dirs))
+        now = time.monotonic()
+        if now < self.next_burst_look:
+            return set()
+        self.next_burst_look = now + self.burst_interval
+        return self.poll_hot() | self._relist_changed(burst.dirs)
 
     # -- the tiers' passes -----------------------------------------------------
     def poll_hot(self) -> set[str]:
@@ -176,16 +189,3 @@ class Polling:
 
     def close(self) -> None:
         pass
-
-
-def with_parents(dirs: Iterable[str]) -> set[str]:
-    """The directories and all their parents."""
-    result: set[str] = set()
-    for directory in dirs:
-        while directory not in result:
-            result.add(directory)
-            parent = os.path.dirname(directory)
-            if parent == directory:
-                break
-            directory = parent
-    return result

@@ -17,35 +17,26 @@ until its next poll is due.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 import selectors
 import signal
 import socket
 import sys
 import sysconfig
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from . import serve
-from .inotify import NativeEvents
-from .modules import fork_hazards, loaded_files
-from .polling import HotList, Polling
+from .modules import loaded_files, preload
+from .polling import HotList
 from .process import ServerProcess
 from .rules import ENVIRONMENT_FILES, FROM_SCRATCH, REBUILD, RESTART, Rules
 from .settings import Settings
 from .snapshot import Snapshot
+from .watchers import Burst, Watchers
 
 SOCKET_FD_VARIABLE = "DEVRELOAD_SOCKET_FD"
 PRELOAD_OFF_VARIABLE = "DEVRELOAD_PRELOAD_OFF"
-# A burst of changes (a checkout, a formatter, a code generator) gives one
-# reload: it ends after this long without a change...
-QUIET_SECONDS = 0.05
-# ...or after this long, so that endless writes still reload now and then.
-MAX_BURST_SECONDS = 3.0
-# What each mode watches with: native events, polling, or both.
-STRATEGIES = {"auto": ("native", "poll"), "poll": ("poll",), "native": ("native",)}
 
 
 def log(message: str) -> None:
@@ -102,7 +93,7 @@ class Supervisor:
         self.hot = HotList(self.snapshot)
         self.packages = sysconfig.get_paths()["purelib"]
         self.selector = selectors.DefaultSelector()
-        self.watchers: list = []
+        self.watchers = Watchers([])
         self.server: ServerProcess | None = None
         self.retired: list[ServerProcess] = []  # finishing their last requests
         self.stopping = False
@@ -133,8 +124,12 @@ class Supervisor:
         with contextlib.ExitStack() as undo:
             undo.enter_context(self.selector)
             undo.enter_context(self.signals_on_the_selector())
-            undo.callback(self.close_watchers)
-            self.start_watchers()
+            self.watchers = Watchers.start(
+                self.settings, self.snapshot, self.hot, [self.packages], log
+            )
+            undo.callback(self.watchers.close)
+            for fd in self.watchers.filenos():
+                self.selector.register(fd, selectors.EVENT_READ)
             self.own_files = loaded_files()
             self.banner()
             undo.callback(self.stop_servers)
@@ -189,69 +184,26 @@ class Supervisor:
         argv = [sys.executable, *sys.orig_argv[1:]]  # the same interpreter flags
         os.execve(sys.executable, argv, environment)  # noqa: S606
 
-    # -- watching ------------------------------------------------------------------
-    def start_watchers(self) -> None:
-        strategies = STRATEGIES[self.settings.mode]
-        polling = "poll" in strategies
-        if "native" in strategies:
-            try:
-                self.watchers.append(NativeEvents(self.snapshot, [self.packages]))
-            except OSError as error:
-                log(f"No native file events ({error}): polling instead")
-                polling = True
-        self.snapshot.walk()
-        failure = self.watchers[0].failure if self.watchers else None
-        if failure and not polling:
-            log(f"File events can't cover every directory ({failure}): polling too")
-            polling = True
-        if polling:
-            self.watchers.append(
-                Polling(
-                    self.snapshot,
-                    self.hot,
-                    self.settings.interval,
-                    self.settings.cpu_budget,
-                    [self.packages],
-                )
-            )
-        for watcher in self.watchers:
-            if watcher.fileno() is not None:
-                self.selector.register(watcher.fileno(), selectors.EVENT_READ)
-
-    def close_watchers(self) -> None:
-        for watcher in self.watchers:
-            watcher.close()
-
-    def wait_for_changes(self, timeout: float | None, burst: set[str]) -> set[str]:
-        """Wait for events, a signal or the next poll; what changed by then."""
+    # -- waiting ---------------------------------------------------------------------
+    def wait(self, timeout: float | None) -> None:
+        """Until events, a report, a signal, or `timeout` (None: no limit)."""
         for key, _ in self.selector.select(timeout):
             if key.data:
                 key.data()
-        if not burst:
-            return set().union(*(watcher.changes() for watcher in self.watchers))
-        return set().union(*(watcher.look_again(burst) for watcher in self.watchers))
-
-    def timeout(self) -> float | None:
-        """Until the next poll is due; None (no timeout) if nothing polls."""
-        due = [w.next_due() for w in self.watchers if w.next_due() is not None]
-        return max(0.0, min(due) - time.monotonic()) if due else None
 
     def settle(self, changed: set[str]) -> set[str]:
         """Wait until a burst of changes is over: one reload per burst."""
-        now = time.monotonic()
-        deadline, quiet_from = now + MAX_BURST_SECONDS, now + QUIET_SECONDS
-        while now < min(deadline, quiet_from) and not self.stopping:
-            more = self.wait_for_changes(quiet_from - now, burst=changed)
-            now = time.monotonic()
-            if more:
-                changed |= more
-                quiet_from = now + QUIET_SECONDS
-        return changed
+        burst = Burst(changed)
+        while not burst.over() and not self.stopping:
+            self.wait(burst.time_left())
+            burst.add(self.watchers.look_again(burst))
+        return burst.changed
 
     # -- the loop ------------------------------------------------------------------
     def loop(self) -> None:
         while not self.stopping:
-            changed = self.wait_for_changes(self.timeout(), burst=set())
+            self.wait(self.watchers.timeout())
+            changed = self.watchers.changes()
             self.collect_servers()
             if changed and not self.stopping:
                 self.reload(self.settle(changed))
@@ -338,33 +290,22 @@ class Supervisor:
 
     # -- preloading ----------------------------------------------------------------
     def preload(self, names: list[str]) -> None:
-        """Import the installed modules the app imported, once, one at a time,
-        checking after each that forking stays safe."""
+        """Import the installed modules the app imported, once."""
         if self.preload_off:
             return
-        missing = sorted(set(names) - set(sys.modules))
-        for name in missing:
-            try:
-                importlib.import_module(name)
-            except (Exception, SystemExit):  # noqa: BLE001, S112 - the server shows it
-                continue
-            hazard = fork_hazards(own_sockets={self.sock.fileno()})
-            if hazard:
-                reason = (
-                    f"importing {name} left {hazard}, which forked servers would share"
-                )
-                raise StartOver(f"Preloading off: {reason}", preload_off=reason)
-        if missing and not self.preloaded:
-            watched = len(self.hot.imported)
+        count, hazard = preload(names, own_sockets={self.sock.fileno()})
+        if hazard:
+            raise StartOver(f"Preloading off: {hazard}", preload_off=hazard)
+        if count and not self.preloaded:
             log(
-                f"Preloaded {len(missing)} installed modules: a reload imports "
-                f"only the {watched} watched ones afresh"
+                f"Preloaded {count} installed modules: a reload imports only the "
+                f"{len(self.hot.imported)} watched ones afresh"
             )
         self.preloaded = True
         self.own_files = loaded_files()
 
     def banner(self) -> None:
-        how = " and ".join(watcher.name for watcher in self.watchers)
+        how = self.watchers.description
         preload = (
             f"preload off: {self.preload_off}" if self.preload_off else "preload on"
         )

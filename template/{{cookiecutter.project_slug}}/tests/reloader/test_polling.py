@@ -2,6 +2,7 @@
 
 import pytest
 from devreload.polling import HotList, Polling, Tier
+from devreload.watchers import Burst
 
 from .helpers import bump, write
 
@@ -16,6 +17,12 @@ def test_recently_changed_files_are_polled_first(polling, root):
     assert views not in polling.hot.files()
     polling.hot.edited([views])
     assert polling.hot.files()[0] == views
+
+
+def test_files_written_in_bulk_do_not_crowd_the_hot_list(polling, root):
+    generated = [str(root / "pkg" / f"generated_{n}.py") for n in range(100)]
+    polling.hot.edited(generated)
+    assert not set(generated) & set(polling.hot.files())
 
 
 def test_imported_modules_are_hot(polling, root):
@@ -39,12 +46,21 @@ def test_the_hot_tier_sees_an_edit_of_an_imported_module(polling, root):
     assert polling.poll_hot() == {str(views)}
 
 
-def test_a_burst_is_followed_into_new_directories(polling, root):
+def test_a_burst_is_followed_into_new_directories(polling, root, monkeypatch):
+    monkeypatch.setattr(polling, "burst_interval", 0)
+    burst = Burst({str(root / "pkg" / "views.py")})
     first = write(root / "pkg" / "generated" / "a" / "m.py")
-    burst = polling.look_again({str(root / "pkg" / "views.py")})
-    assert burst == {first}
+    assert polling.look_again(burst) == {first}
+    burst.add({first})
     second = write(root / "pkg" / "generated" / "b" / "m.py")
     assert polling.look_again(burst) == {second}
+
+
+def test_a_burst_woken_by_many_events_is_polled_at_the_interval(polling, root):
+    burst = Burst({str(root / "pkg" / "views.py")})
+    polling.look_again(burst)
+    write(root / "pkg" / "new.py")
+    assert polling.look_again(burst) == set()  # too soon: events woke it
 
 
 def test_polling_backs_off_to_stay_in_its_cpu_budget():

@@ -10,6 +10,7 @@ from devreload.modules import fork_hazards
 from devreload.process import LineReader
 from devreload.settings import Settings
 from devreload.supervisor import StartOver, Supervisor
+from devreload.watchers import Watchers
 
 from .helpers import write
 
@@ -81,23 +82,10 @@ def supervisor(root):
     watched.sock.close()
 
 
-@pytest.mark.parametrize(
-    ("mode", "polls"), [("native", False), ("auto", True), ("poll", True)]
-)
-def test_only_a_polling_mode_wakes_up_by_itself(root, mode, polls):
-    supervisor = Supervisor(Settings(paths=(root,), mode=mode))
-    supervisor.start_watchers()
-    try:
-        timeout = supervisor.timeout()
-        assert (timeout is not None) is polls
-        assert timeout is None or timeout <= 0.1
-    finally:
-        supervisor.close_watchers()
-
-
 def test_a_burst_of_changes_gives_one_reload(supervisor, root):
     files = [write(root / "pkg" / f"m{index}.py") for index in range(4)]
-    supervisor.watchers = [FakeWatcher({files[1]}, {files[2]}, set(), {files[3]})]
+    looks = [{files[1]}, {files[2]}, set(), {files[3]}]
+    supervisor.watchers = Watchers([FakeWatcher(*looks)])
     changed = supervisor.settle({files[0]})
     assert changed == set(files[:3])  # the last one came after a quiet time
     supervisor.reload(changed)

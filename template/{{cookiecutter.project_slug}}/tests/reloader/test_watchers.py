@@ -1,0 +1,68 @@
+"""The strategies of each mode, and bursts of changes (watchers.py)."""
+
+import sys
+import time
+
+import pytest
+from devreload.polling import HotList
+from devreload.settings import Settings
+from devreload.watchers import MAX_BURST_SECONDS, QUIET_SECONDS, Burst, Watchers
+
+MODES = {
+    "native": ["file events"],
+    "auto": ["file events", "polling"],
+    "poll": ["polling"],
+}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="native events are inotify's")
+@pytest.mark.parametrize(("mode", "strategies"), MODES.items(), ids=MODES.keys())
+def test_each_mode_uses_its_strategies_and_only_polling_sets_a_timeout(
+    snapshot, root, mode, strategies
+):
+    settings = Settings(paths=(root,), mode=mode)
+    watchers = Watchers.start(settings, snapshot, HotList(snapshot), [], print)
+    try:
+        assert [s.name for s in watchers.strategies] == strategies
+        timeout = watchers.timeout()
+        if strategies == ["file events"]:
+            assert timeout is None  # sleeps until an event: no busy loop
+        else:
+            assert 0 <= timeout <= settings.interval
+    finally:
+        watchers.close()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """time.monotonic, moved by hand."""
+    now = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+
+    def advance(seconds):
+        now[0] += seconds
+
+    return advance
+
+
+def test_a_burst_ends_after_a_quiet_time(clock):
+    burst = Burst({"a.py"})
+    clock(QUIET_SECONDS / 2)
+    burst.add({"b.py"})  # starts the quiet time again
+    clock(QUIET_SECONDS / 2)
+    assert not burst.over()
+    assert burst.time_left() == pytest.approx(QUIET_SECONDS / 2)
+    clock(QUIET_SECONDS / 2)
+    assert burst.over()
+    assert burst.changed == {"a.py", "b.py"}
+
+
+def test_a_burst_that_never_ends_is_cut_short(clock):
+    burst = Burst({"a.py"})
+    elapsed = 0.0
+    while elapsed < MAX_BURST_SECONDS:  # never quiet for long enough
+        assert not burst.over()
+        clock(QUIET_SECONDS / 2)
+        elapsed += QUIET_SECONDS / 2
+        burst.add({f"more_{elapsed}.py"})
+    assert burst.over()
