@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make a bare Linux machine ready for the Docker tests: a running engine,
-# the Compose v2 plugin, the base image and bindfs. Idempotent; every step is skipped
-# where it is already done (a developer's machine with Docker is untouched).
+# the Compose v2 plugin, the base image and bindfs. Idempotent; every step
+# is skipped where it is already done (a developer's machine with Docker is
+# untouched).
 set -euo pipefail
 
 PYTHON_IMAGE="${PYTHON_IMAGE:-python:3.13-slim}"
