@@ -20,4 +20,4 @@ RUN --mount=type=cache,target=/root/.cache/pip \
         /usr/local/lib/docker/cli-plugins/docker-compose
 COPY . /template
 WORKDIR /template
-ENTRYPOINT ["scripts/toolbox-new.sh"]
+ENTRYPOINT ["compose/toolbox/new.sh"]

@@ -4,8 +4,8 @@
 # is skipped where it is already done (a developer's machine with Docker is
 # untouched).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-PYTHON_IMAGE="${PYTHON_IMAGE:-python:3.13-slim}"
 STATE_DIR="${DOCKER_SETUP_STATE:-${XDG_CACHE_HOME:-$HOME/.cache}/flask-docker-template}"
 mkdir -p "$STATE_DIR"
 
@@ -61,35 +61,30 @@ PY
   docker compose version >/dev/null
 }
 
-# No registry reachable: build a stand-in for python:X-slim from Debian
-# packages, so that the projects' Dockerfiles build unchanged.
-ensure_base_image() {
-  if docker image inspect "$PYTHON_IMAGE" >/dev/null 2>&1; then
-    return
-  fi
-  if docker pull -q "$PYTHON_IMAGE" >/dev/null 2>&1; then
-    return
-  fi
-  need_root "debootstrap a stand-in base image"
-  command -v debootstrap >/dev/null 2>&1 || {
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
-  }
-  log "building a stand-in $PYTHON_IMAGE with debootstrap (trixie)"
-  local rootfs
-  rootfs="$(mktemp -d)"
-  debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates \
-    trixie "$rootfs" >"$STATE_DIR/debootstrap.log" 2>&1 || {
-    tail -n 30 "$STATE_DIR/debootstrap.log" >&2
-    exit 1
-  }
-  # Trust the same CAs as this machine, so pip inside containers reaches PyPI.
-  cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"
-  ln -sf python3 "$rootfs/usr/bin/python"
-  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-  tar -C "$rootfs" -c . | docker import \
-    -c 'ENV LANG=C.UTF-8' -c 'CMD ["python3"]' - "$PYTHON_IMAGE" >/dev/null
-  rm -rf "$rootfs"
+# No registry reachable: build stand-ins for the base images from Debian
+# packages, so that the projects' Dockerfiles build unchanged. IMAGE=SUITE:
+# each Python version the tests build, from the Debian suite that has it.
+STAND_INS=(python:3.13-slim=trixie python:3.14-slim=forky)
+
+ensure_base_images() {
+  local entry image
+  for entry in "${STAND_INS[@]}"; do
+    image="${entry%%=*}"
+    if docker image inspect "$image" >/dev/null 2>&1; then
+      continue
+    fi
+    if docker pull -q "$image" >/dev/null 2>&1; then
+      continue
+    fi
+    need_root "debootstrap a stand-in $image"
+    command -v debootstrap >/dev/null 2>&1 || {
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+    }
+    log "building a stand-in $image with debootstrap (${entry#*=})"
+    STAND_IN_LOG="$STATE_DIR/debootstrap-${image//:/-}.log" \
+      bash compose/stand-ins/python/build.sh "$image" "${entry#*=}"
+  done
 }
 
 # The reloader's tests reproduce mounts without file events (Docker Desktop,
@@ -106,6 +101,6 @@ ensure_bindfs() {
 
 ensure_engine
 ensure_compose
-ensure_base_image
+ensure_base_images
 ensure_bindfs
-log "ready: $(docker version --format 'engine {{.Server.Version}}'), $(docker compose version --short 2>/dev/null || true), $PYTHON_IMAGE"
+log "ready: $(docker version --format 'engine {{.Server.Version}}'), $(docker compose version --short 2>/dev/null || true), ${STAND_INS[*]%%=*}"

@@ -12,7 +12,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_DIR = REPO_ROOT / "template"
 
 
-def generate_project(output_dir: Path, **context: str) -> Path:
+def generate_project(
+    output_dir: Path, *, accept_hooks: bool = True, **context: str
+) -> Path:
     """Run cookiecutter on this repository as a user would, without prompts."""
     output_dir.mkdir(parents=True, exist_ok=True)
     return Path(
@@ -22,6 +24,7 @@ def generate_project(output_dir: Path, **context: str) -> Path:
             output_dir=str(output_dir),
             extra_context=context,
             default_config=True,
+            accept_hooks=accept_hooks,
         )
     )
 

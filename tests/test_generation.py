@@ -17,7 +17,10 @@ from cookiecutter.exceptions import FailedHookException, UndefinedVariableInTemp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import REPO_ROOT, generate_project
+from tests.conftest import REPO_ROOT, TEMPLATE_DIR, generate_project
+
+sys.path.insert(0, str(TEMPLATE_DIR))
+from local_extensions import SUPPORTED_PYTHON  # noqa: E402
 
 NASTY_NAMES = [
     "My Flask App",
@@ -76,14 +79,33 @@ def test_defaults(generate):
         "my_flask_app/config.py",
         "tests/test_views.py",
         "pyproject.toml",
+        "uv.lock",
+        "compose/uv/requirements.txt",
         ".env.example",
         ".dockerignore",
         ".gitignore",
         "README.md",
     ]:
         assert (project / path).is_file(), path
-    assert "FROM ${PYTHON_IMAGE} AS base" in (project / "Dockerfile").read_text()
-    assert "ARG PYTHON_IMAGE=python:3.13-slim" in (project / "Dockerfile").read_text()
+    dockerfile = (project / "Dockerfile").read_text()
+    assert "FROM python:3.13-slim AS python-slim" in dockerfile
+    assert "FROM ${PYTHON_IMAGE} AS base" in dockerfile
+    assert not (project / "requirements").exists()
+    assert not (project / ".locks").exists()
+
+
+@pytest.mark.parametrize("python_version", SUPPORTED_PYTHON)
+def test_the_lock_is_the_variants_and_names_the_project(generate, python_version):
+    project = generate(project_name="Zebra Shop", python_version=python_version)
+    lock = tomllib.loads((project / "uv.lock").read_text(encoding="utf-8"))
+    assert lock["requires-python"] == f">={python_version}"
+    names = [package["name"] for package in lock["package"]]
+    assert names == sorted(names)  # as uv writes them
+    (own,) = [p for p in lock["package"] if p.get("source") == {"virtual": "."}]
+    assert own["name"] == "zebra-shop"
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert {"flask", "gunicorn"} <= {d["name"] for d in own["dependencies"]}
+    assert pyproject["dependency-groups"]["dev"]
 
 
 def test_no_template_syntax_is_left_unrendered(generate):

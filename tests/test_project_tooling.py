@@ -39,9 +39,30 @@ def test_ci_workflow_is_a_valid_github_workflow(project):
     steps = " ".join(
         str(step.get("run", "")) for job in jobs.values() for step in job["steps"]
     )
-    for expected in ("ruff check", "pytest", "--profile prod build", "/healthz",
-                     "app.debug is False"):  # fmt: skip
+    for expected in ("uv lock --check", "ruff check", "pytest", "--profile prod build",
+                     "/healthz", "app.debug is False"):  # fmt: skip
         assert expected in steps
+
+
+def test_dependabot_keeps_the_lock_uv_the_base_image_and_actions_current(project):
+    result = run(
+        str(BIN / "check-jsonschema"),
+        "--builtin-schema",
+        "vendor.dependabot",
+        ".github/dependabot.yml",
+        cwd=project,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    config = yaml.safe_load((project / ".github/dependabot.yml").read_text())
+    watched = {(u["package-ecosystem"], u["directory"]) for u in config["updates"]}
+    assert watched == {
+        ("uv", "/"),  # pyproject.toml, uv.lock
+        ("pip", "/compose/uv"),  # uv itself
+        ("docker", "/"),  # the Dockerfile's base image
+        ("github-actions", "/"),
+    }
+    assert (project / "compose/uv/requirements.txt").read_text().count("--hash") > 5
+    assert "FROM python:" in (project / "Dockerfile").read_text()  # one it can read
 
 
 def test_pre_commit_config_is_valid_and_runs_ruff(project):

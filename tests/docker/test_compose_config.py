@@ -20,7 +20,11 @@ def test_compose_config_is_valid(new_stack, name):
 
 def test_python_image_is_overridable(new_stack):
     stack = new_stack(python_version="3.12")
-    assert "python:3.12-slim" in stack.compose("config").stdout
+    # Unset, the Dockerfile's own base image (where Dependabot updates it).
+    assert "PYTHON_IMAGE:" not in stack.compose("config").stdout
+    assert (
+        "FROM python:3.12-slim AS python-slim" in stack.path("Dockerfile").read_text()
+    )
     stack.set_env(PYTHON_IMAGE="registry.example/python:custom")
     config = stack.compose("--profile", "prod", "config").stdout
     assert "PYTHON_IMAGE: registry.example/python:custom" in config

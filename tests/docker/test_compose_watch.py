@@ -47,7 +47,7 @@ def test_watch_rebuilds_when_dependencies_change(new_stack, tmp_path):
     stack = new_stack()
     log = tmp_path / "watch.log"
     with watching(stack, log):
-        requirements = stack.path("requirements/dev.txt")
-        requirements.write_text(requirements.read_text() + "# a new dependency\n")
+        lock = stack.path("uv.lock")
+        lock.write_text(lock.read_text() + "# a new dependency\n")
         wait_for(lambda: "Rebuilding service" in log.read_text(), timeout=60)
         wait_for(lambda: answers_ok(stack.url("dev", "/healthz")), timeout=180)

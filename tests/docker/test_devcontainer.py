@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import uuid
 
+import docker
 import pytest
 
 from tests.docker.stack import answers_ok, wait_for
@@ -67,6 +69,11 @@ def test_devcontainer_up_opens_the_dev_service(
             capture_output=True,
             check=False,
         )
+        # Its images: the project folder's `<slug>-dev` and the CLI's vsc-...,
+        # often one image under both names: untag each name.
+        mine = (f"vsc-{stack.slug}-", f"{stack.slug}-")
         for image in docker_client.images.list():
-            if any(tag.startswith(f"vsc-{stack.slug}-") for tag in image.tags):
-                docker_client.images.remove(image.id, force=True)
+            for tag in image.tags:
+                if tag.startswith(mine):
+                    with contextlib.suppress(docker.errors.APIError):
+                        docker_client.images.remove(tag, force=True)

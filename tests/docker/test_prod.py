@@ -99,7 +99,6 @@ def test_prod_mounts_no_sources(prod):
 def test_prod_image_holds_only_what_runs(prod):
     assert set(run_in(prod, "ls", "-A", "/app").split()) == {
         "compose",  # gunicorn.conf.py
-        "requirements",  # base.txt, what the image installed
         "scripts",
         prod.slug,
     }
@@ -108,11 +107,14 @@ def test_prod_image_holds_only_what_runs(prod):
         prod,
         "python",
         "-c",
-        "import importlib.util as u; names = ('watchdog', 'pytest', 'ruff', 'dotenv'); "
+        "import importlib.util as u; names = ('debugpy', 'pytest', 'ruff', 'dotenv'); "
         "print([name for name in names if u.find_spec(name)])",
     )
     # python-dotenv is a runtime dependency (flask CLI); the dev tools are not.
     assert found == "['dotenv']"
+    # uv installed the dependencies without leaving itself behind.
+    left = "command -v uv; ls -d /uv /opt/uv /root/.cache/uv 2>/dev/null; true"
+    assert run_in(prod, "sh", "-c", left) == ""
     assert run_in(prod, "find", "/app", "-name", ".env*", "-o", "-name", ".git") == ""
 
 

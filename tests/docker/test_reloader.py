@@ -139,15 +139,16 @@ def test_a_dotenv_change_restarts_from_scratch_with_the_new_value(dev, package):
 
 
 def test_a_dependency_change_asks_for_a_rebuild(dev, package):
-    requirements = dev.path("requirements/base.txt")
-    original = requirements.read_text()
+    lock = dev.path("uv.lock")
+    original = lock.read_text()
     before = reloads(dev)
     try:
-        requirements.write_text(original + "# a new dependency\n")
-        wait_for(lambda: "rebuild the image" in dev.logs("dev"), timeout=10)
+        lock.write_text(original + "# a new dependency\n")
+        wait_for(lambda: "uv.lock changed" in dev.logs("dev"), timeout=10)
+        assert "rebuilds the image" in dev.logs("dev")
         assert_no_reload(dev, before)
     finally:
-        requirements.write_text(original)
+        lock.write_text(original)
 
 
 EDITOR_TEMP_FILES = [

@@ -26,7 +26,7 @@ RESTART_PATTERNS = ("*.py", "*.toml", "*.cfg", "*.ini")
 # Read before anything is imported: a change restarts from scratch.
 ENVIRONMENT_FILES = (".env", ".flaskenv")
 # Changes to these need an image rebuild: dependencies live in the image.
-REBUILD_PATTERNS = ("requirements*.txt", "requirements/*.txt", "Dockerfile")
+REBUILD_PATTERNS = ("uv.lock", "Dockerfile")
 # Editor swap, backup and lock files (vim, emacs, JetBrains, GNOME, Kate).
 EDITOR_TEMP_PATTERNS = (
     ".#*",
@@ -85,13 +85,12 @@ class Rules:
 
     def kind(self, path: str) -> str | None:
         """RESTART, FROM_SCRATCH, REBUILD or None (ignored) for a file path."""
-        parent, name = os.path.split(path)
+        name = os.path.basename(path)
         if self._skipped_file(name):
             return None
         if name in ENVIRONMENT_FILES:
             return FROM_SCRATCH
-        # Patterns may name the parent directory: requirements/*.txt
-        if self._rebuild(name) or self._rebuild(f"{os.path.basename(parent)}/{name}"):
+        if self._rebuild(name):
             return REBUILD
         if self._restart(name):
             return RESTART

@@ -220,8 +220,8 @@ class Supervisor:
             raise StartOver(f"{self.relative(min(stale))} changed")
         for path in sorted(p for p, kind in kinds.items() if kind == REBUILD):
             log(
-                f"{self.relative(path)} changed: rebuild the image to install it "
-                "(docker compose up --build dev)"
+                f"{self.relative(path)} changed: the next `docker compose up dev` "
+                "rebuilds the image with it"
             )
         restart = sorted(
             p

@@ -14,8 +14,7 @@ RULES = Rules(["/app"], include=["*.yaml"], exclude=["data"])
         ("settings.yaml", RESTART),  # RELOADER_INCLUDE
         (".env", FROM_SCRATCH),
         (".flaskenv", FROM_SCRATCH),
-        ("requirements.txt", REBUILD),
-        ("requirements/base.txt", REBUILD),
+        ("uv.lock", REBUILD),
         ("Dockerfile", REBUILD),
         ("index.html", None),
         ("style.css", None),

@@ -114,8 +114,8 @@ def test_installed_packages_changing_starts_over_and_tries_preload_again(supervi
 def test_a_dependency_change_asks_for_a_rebuild_without_reloading(
     supervisor, root, capsys
 ):
-    supervisor.reload({write(root / "requirements" / "base.txt", "flask\n")})
-    assert "rebuild the image" in capsys.readouterr().err
+    supervisor.reload({write(root / "uv.lock", "version = 1\n")})
+    assert "rebuilds the image" in capsys.readouterr().err
     assert STARTED == []
 
 

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Make uv.lock anew for every variant of the generated project and ship it
+# in the template (template/{{cookiecutter.project_slug}}/.locks/). Run it
+# after changing the dependencies in the template's pyproject.toml, or to
+# take newer releases; review the diff; the tests check the result.
+# Needs Docker (uv runs in the project's own image).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-test.txt
+exec .venv/bin/python - <<'PY'
+import sys, tempfile
+from pathlib import Path
+
+from tests.docker.locks import SHIPPED, placeholder_project, uv, variants
+
+SHIPPED.mkdir(exist_ok=True)
+for python_version in variants():
+    with tempfile.TemporaryDirectory() as tmp:
+        project = placeholder_project(Path(tmp), python_version)
+        (project / "uv.lock").unlink(missing_ok=True)
+        result = uv(project, python_version, "lock")
+        if result.returncode:
+            sys.exit(f"uv lock failed for Python {python_version}:\n{result.stderr}")
+        lock = (project / "uv.lock").read_text()
+        name = f"python{python_version}.lock"
+        (SHIPPED / name).write_text(lock)
+        print(f"{name}: {lock.count('[[package]]')} packages", file=sys.stderr)
+PY

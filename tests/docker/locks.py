@@ -1,0 +1,77 @@
+"""The uv.lock shipped for each variant of the generated project.
+
+A variant is a set of template choices that changes the lock: today the
+Python version (requires-python). Locks are made by `uv lock` in a
+container of a Python the variant accepts, with the project's own pinned uv
+(the `uv` stage of its Dockerfile); scripts/refresh-locks.sh writes them
+into the template, the tests check each one is what `uv lock` makes.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+from pathlib import Path
+
+from tests.conftest import REPO_ROOT, generate_project
+
+SHIPPED = REPO_ROOT / "template" / "{{cookiecutter.project_slug}}" / ".locks"
+# Which Python each variant is locked with: any the variant accepts. Only
+# these two base images exist where no registry is reachable.
+LOCKING_PYTHON = {
+    "3.10": "3.13",
+    "3.11": "3.13",
+    "3.12": "3.13",
+    "3.13": "3.13",
+    "3.14": "3.14",
+}
+
+
+def _hooks():
+    """The template's post-generation hook, as a module."""
+    path = REPO_ROOT / "template" / "hooks" / "post_gen_project.py"
+    spec = importlib.util.spec_from_file_location("post_gen_project", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+hooks = _hooks()
+
+
+def variants() -> list[str]:
+    return list(LOCKING_PYTHON)
+
+
+def placeholder_project(out: Path, python_version: str) -> Path:
+    """The variant's project, named as the shipped locks are, without hooks
+    (they would install the lock this makes)."""
+    name = hooks.LOCK_PLACEHOLDER.replace("-", " ").title()
+    return generate_project(
+        out, project_name=name, python_version=python_version, accept_hooks=False
+    )
+
+
+def uv(project: Path, python_version: str, *args: str) -> subprocess.CompletedProcess:
+    """`uv ARGS` in the project, in a container of the locking Python."""
+    python = LOCKING_PYTHON[python_version]
+    tag = f"template-uv:{python}"
+    # The project's `uv` stage, built by Compose (BuildKit: cache mounts).
+    build = {
+        "context": ".",
+        "target": "uv",
+        "args": {"PYTHON_IMAGE": f"python:{python}-slim"},
+    }
+    compose_file = json.dumps({"services": {"uv": {"build": build, "image": tag}}})
+    subprocess.run(
+        ["docker", "compose", "-f", "-", "--project-directory", ".", "-p",
+         "template-uv", "build"],
+        input=compose_file, text=True, cwd=project, check=True, capture_output=True,
+    )  # fmt: skip
+    return subprocess.run(
+        ["docker", "run", "--rm", "-v", f"{project}:/project", "-w", "/project",
+         "-e", "UV_SYSTEM_CERTS=1", "-e", "UV_PYTHON_DOWNLOADS=never",
+         "-e", "UV_CACHE_DIR=/tmp/uv-cache", tag, "/uv", *args],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
