@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Benchmark the dev-server reloaders (needs Docker): prints a table, writes
-# docs/reloader-benchmark.md and .png. Arguments go to the script:
-# scripts/benchmark.sh --edits 30
+# The benchmarks (need Docker); each prints a table and writes it, with a
+# plot, into docs/:
+#   scripts/benchmark.sh [reloaders] [--edits 20 ...]   the dev reloader
+#   scripts/benchmark.sh builds [--out docs]            image builds, uv and pip
+#                                                       (empties the build cache)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+benchmark=reloaders
+case "${1:-}" in
+  reloaders | builds) benchmark="$1"; shift ;;
+esac
 
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check \
   -r requirements-test.txt -r requirements-bench.txt
-exec .venv/bin/python scripts/benchmark_reloaders.py "$@"
+exec .venv/bin/python "scripts/benchmark_${benchmark}.py" "$@"

@@ -16,7 +16,7 @@ written here next to the same project. For each:
 It empties the machine's whole build cache (`docker builder prune`) before
 each cold build: run it where nothing else builds.
 
-Usage: scripts/benchmark-builds.sh [--out docs]
+Usage: scripts/benchmark.sh builds [--out docs]
 Prints a Markdown table; writes it (image-builds.md) and a PNG plot to --out.
 """
 

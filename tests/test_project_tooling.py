@@ -26,15 +26,16 @@ def run(*command: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
 
 
-def test_ci_workflow_is_a_valid_github_workflow(project):
+def assert_valid(project: Path, schema: str, path: str) -> None:
+    """`path` in the project is valid against one of check-jsonschema's schemas."""
     result = run(
-        str(BIN / "check-jsonschema"),
-        "--builtin-schema",
-        "vendor.github-workflows",
-        ".github/workflows/ci.yml",
-        cwd=project,
+        str(BIN / "check-jsonschema"), "--builtin-schema", schema, path, cwd=project
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ci_workflow_is_a_valid_github_workflow(project):
+    assert_valid(project, "vendor.github-workflows", ".github/workflows/ci.yml")
     jobs = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())["jobs"]
     steps = " ".join(
         str(step.get("run", "")) for job in jobs.values() for step in job["steps"]
@@ -45,14 +46,7 @@ def test_ci_workflow_is_a_valid_github_workflow(project):
 
 
 def test_dependabot_keeps_the_lock_uv_the_base_image_and_actions_current(project):
-    result = run(
-        str(BIN / "check-jsonschema"),
-        "--builtin-schema",
-        "vendor.dependabot",
-        ".github/dependabot.yml",
-        cwd=project,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert_valid(project, "vendor.dependabot", ".github/dependabot.yml")
     config = yaml.safe_load((project / ".github/dependabot.yml").read_text())
     watched = {(u["package-ecosystem"], u["directory"]) for u in config["updates"]}
     assert watched == {

@@ -16,7 +16,14 @@ import docker
 import pytest
 
 from tests.conftest import generate_project
-from tests.docker.stack import STACK_PREFIX, Stack, engine_problem
+from tests.docker.stack import (
+    STACK_PREFIX,
+    Stack,
+    answers_ok,
+    engine_problem,
+    wait_for,
+    write_in_place,
+)
 
 HOW_TO_GET_AN_ENGINE = (
     "start Docker (with the Compose v2 plugin), or run scripts/setup-docker.sh "
@@ -62,3 +69,14 @@ def new_stack(tmp_path_factory, docker_client) -> Iterator[Callable[..., Stack]]
         if any(tag.startswith(STACK_PREFIX) for tag in image.tags):
             with contextlib.suppress(docker.errors.APIError):
                 docker_client.images.remove(image.id, force=True)
+
+
+@pytest.fixture
+def views(dev):
+    """views.py of the module's `dev` stack; restored after the test, once the
+    dev server serves the restored code."""
+    path = dev.path(f"{dev.slug}/views.py")
+    original = path.read_text()
+    yield path
+    write_in_place(path, original)
+    wait_for(lambda: answers_ok(dev.url("dev", "/")), timeout=30)

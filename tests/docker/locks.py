@@ -9,12 +9,11 @@ into the template, the tests check each one is what `uv lock` makes.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 from pathlib import Path
 
-from tests.conftest import REPO_ROOT, generate_project
+from tests.conftest import REPO_ROOT, generate_project, load_module
 
 SHIPPED = REPO_ROOT / "template" / "{{cookiecutter.project_slug}}" / ".locks"
 # Which Python each variant is locked with: any the variant accepts. Only
@@ -28,16 +27,9 @@ LOCKING_PYTHON = {
 }
 
 
-def _hooks():
-    """The template's post-generation hook, as a module."""
-    path = REPO_ROOT / "template" / "hooks" / "post_gen_project.py"
-    spec = importlib.util.spec_from_file_location("post_gen_project", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-hooks = _hooks()
+hooks = load_module(
+    REPO_ROOT / "template" / "hooks" / "post_gen_project.py", "post_gen_project"
+)
 
 
 def variants() -> list[str]:

@@ -31,15 +31,6 @@ def dev(new_stack):
         yield stack
 
 
-@pytest.fixture
-def views(dev):
-    """views.py of the dev stack, restored after the test."""
-    path = dev.path(f"{dev.slug}/views.py")
-    original = path.read_text()
-    yield path
-    write_in_place(path, original)
-
-
 def test_plain_up_starts_dev_only(dev):
     assert dev.services_running() == {"dev"}
 

@@ -103,17 +103,6 @@ def dev(new_stack):
         yield stack
 
 
-@pytest.fixture
-def views(dev):
-    """views.py, restored after the test."""
-    path = dev.path(f"{dev.slug}/views.py")
-    original = path.read_text()
-    yield path
-    write_in_place(path, original)
-    wait_for(lambda: answers_ok(dev.url("dev", "/")), timeout=30)
-    wait_until_quiet(dev)
-
-
 def in_dev(dev, code: str, *args: str, user: str | None = None) -> str:
     as_user = ("-u", user) if user else ()
     command = ("exec", "-T", *as_user, "dev", "python", "-c", code, *args)
