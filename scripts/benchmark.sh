@@ -4,12 +4,13 @@
 #   scripts/benchmark.sh [reloaders] [--edits 20 ...]   the dev reloader
 #   scripts/benchmark.sh builds [--out docs]            image builds, uv and pip
 #                                                       (empties the build cache)
+#   scripts/benchmark.sh startup [--runs 5 ...]         `up dev` to serving
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 benchmark=reloaders
 case "${1:-}" in
-  reloaders | builds) benchmark="$1"; shift ;;
+  reloaders | builds | startup) benchmark="$1"; shift ;;
 esac
 
 if [ ! -x .venv/bin/python ]; then

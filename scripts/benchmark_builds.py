@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmark_report import markdown, publish  # noqa: E402  (beside this script)
+
 from tests.conftest import generate_project  # noqa: E402
 
 PIP_DOCKERFILE = """\
@@ -192,13 +194,8 @@ def main() -> int:
             results.append(measure(name, path, uses_uv))
             print("|", " | ".join(results[-1].row()), "|", file=sys.stderr)
             compose(path, "--profile", "*", "down", "--rmi", "local")
-    lines = ["| " + " | ".join(HEADER) + " |", "|" + " --- |" * len(HEADER)]
-    table = "\n".join(lines + ["| " + " | ".join(r.row()) + " |" for r in results])
-    print(table)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "image-builds.md").write_text(table + "\n")
-    plot(results, args.out / "image-builds.png")
-    print(f"\nwrote image-builds.md and .png into {args.out}", file=sys.stderr)
+    table = markdown(HEADER, [result.row() for result in results])
+    publish(table, args.out, "image-builds", lambda path: plot(results, path))
     return 0
 
 

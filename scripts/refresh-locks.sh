@@ -15,18 +15,18 @@ exec .venv/bin/python - <<'PY'
 import sys, tempfile
 from pathlib import Path
 
-from tests.docker.locks import SHIPPED, placeholder_project, uv, variants
+from tests.docker.locks import SHIPPED, hooks, placeholder_project, uv, variants
 
 SHIPPED.mkdir(exist_ok=True)
-for python_version in variants():
+for python_version, database in variants():
     with tempfile.TemporaryDirectory() as tmp:
-        project = placeholder_project(Path(tmp), python_version)
+        project = placeholder_project(Path(tmp), python_version, database)
         (project / "uv.lock").unlink(missing_ok=True)
         result = uv(project, python_version, "lock")
         if result.returncode:
-            sys.exit(f"uv lock failed for Python {python_version}:\n{result.stderr}")
+            sys.exit(f"uv lock failed for {python_version}, {database}:\n{result.stderr}")
         lock = (project / "uv.lock").read_text()
-        name = f"python{python_version}.lock"
+        name = f"{hooks.variant(python_version, database)}.lock"
         (SHIPPED / name).write_text(lock)
         print(f"{name}: {lock.count('[[package]]')} packages", file=sys.stderr)
 PY

@@ -61,10 +61,11 @@ PY
   docker compose version >/dev/null
 }
 
-# No registry reachable: build stand-ins for the base images from Debian
-# packages, so that the projects' Dockerfiles build unchanged. IMAGE=SUITE:
-# each Python version the tests build, from the Debian suite that has it.
-STAND_INS=(python:3.13-slim=trixie python:3.14-slim=forky)
+# No registry reachable: build stand-ins for the images the projects use,
+# from Debian packages, so that they build and run unchanged. IMAGE=SUITE:
+# each Python version the tests build, and the database, from the Debian
+# suite that has it; compose/stand-ins/<image name>/build.sh builds each.
+STAND_INS=(python:3.13-slim=trixie python:3.14-slim=forky postgres:18=forky)
 
 ensure_base_images() {
   local entry image
@@ -83,7 +84,7 @@ ensure_base_images() {
     }
     log "building a stand-in $image with debootstrap (${entry#*=})"
     STAND_IN_LOG="$STATE_DIR/debootstrap-${image//:/-}.log" \
-      bash compose/stand-ins/python/build.sh "$image" "${entry#*=}"
+      bash "compose/stand-ins/${image%%:*}/build.sh" "$image" "${entry#*=}"
   done
 }
 

@@ -19,6 +19,7 @@ from jinja2.ext import Extension
 from slugify import slugify
 
 SUPPORTED_PYTHON = ("3.10", "3.11", "3.12", "3.13", "3.14")
+DATABASES = ("postgres", "none")
 MAX_NAME_LENGTH = 200
 MAX_SLUG_LENGTH = 50
 # Module names a project package must not shadow: it sits first on sys.path.
@@ -89,12 +90,20 @@ def python_version_problem(version: object) -> str | None:
     return None
 
 
+def database_problem(database: object) -> str | None:
+    """Why `database` is not a database choice, or None."""
+    if database not in DATABASES:
+        return f"must be one of {', '.join(DATABASES)}"
+    return None
+
+
 def check_inputs(cookiecutter: dict) -> str:
     """Reject the first invalid variable with a message that says how to fix it."""
     checks = (
         ("project_name", name_problem),
         ("project_slug", slug_problem),
         ("python_version", python_version_problem),
+        ("database", database_problem),
     )
     for key, problem_of in checks:
         value = cookiecutter.get(key)

@@ -22,6 +22,10 @@ def load_module(path: Path, name: str) -> ModuleType:
     return module
 
 
+# The template's choices of `database`, its default first.
+DATABASES = load_module(TEMPLATE_DIR / "local_extensions.py", "choices").DATABASES
+
+
 def generate_project(
     output_dir: Path, *, accept_hooks: bool = True, **context: str
 ) -> Path:

@@ -94,6 +94,56 @@ def test_defaults(generate):
     assert not (project / ".locks").exists()
 
 
+DATABASE_FILES = [
+    "my_flask_app/database.py",
+    "my_flask_app/extensions.py",
+    "my_flask_app/models.py",
+    "my_flask_app/notes.py",
+    "my_flask_app/templates/notes.html",
+    "migrations/env.py",
+    "scripts/db-backup.sh",
+    "scripts/db-restore.sh",
+    "tests/database/conftest.py",
+]
+
+
+def test_a_database_by_default(generate):
+    project = generate()
+    for path in DATABASE_FILES:
+        assert (project / path).is_file(), path
+    compose = yaml.safe_load((project / "docker-compose.yml").read_text())
+    assert {"db", "prod-db", "migrate"} <= set(compose["services"])
+    env = (project / ".env").read_text()
+    password = re.search(r"^POSTGRES_PASSWORD=(.+)$", env, re.M).group(1)
+    assert len(password) >= 32
+    assert password not in (project / ".env.example").read_text()
+
+
+def test_without_a_database_the_project_is_stateless(generate):
+    project = generate(database="none")
+    for path in DATABASE_FILES:
+        assert not (project / path).exists(), path
+    assert not (project / "tests" / "database").exists()
+    compose = (project / "docker-compose.yml").read_text()
+    assert set(yaml.safe_load(compose)["services"]) == {"dev", "prod"}
+    for text in (compose, (project / "pyproject.toml").read_text()):
+        assert "postgres" not in text.lower()
+    assert "POSTGRES" not in (project / ".env").read_text()
+    assert "database" not in (project / "my_flask_app" / "__init__.py").read_text()
+
+
+@pytest.mark.parametrize("database", ["postgres", "none"])
+def test_the_readme_renders_as_markdown_in_each_variant(generate, database):
+    readme = (generate(database=database) / "README.md").read_text()
+    lines = readme.splitlines()
+    assert readme.count("```") % 2 == 0
+    for index, line in enumerate(lines):
+        assert "```#" not in line, line  # a block tag ate a line break
+        if line.startswith("#") and index:
+            assert lines[index - 1] == "", f"no blank line before {line!r}"
+    assert ("## Database" in readme) == (database == "postgres")
+
+
 @pytest.mark.parametrize("python_version", SUPPORTED_PYTHON)
 def test_the_lock_is_the_variants_and_names_the_project(generate, python_version):
     project = generate(project_name="Zebra Shop", python_version=python_version)
@@ -259,8 +309,13 @@ def test_any_input_renders_files_that_parse_or_is_rejected_cleanly(variable, val
 
 @pytest.mark.parametrize(
     "context",
-    [{}, {"project_name": "Long name é " * 15}, {"project_name": NASTY_NAMES[8]}],
-    ids=["default", "longest slug", "quotes and backslashes"],
+    [
+        {},
+        {"database": "none"},
+        {"project_name": "Long name é " * 15},
+        {"project_name": NASTY_NAMES[8]},
+    ],
+    ids=["default", "without a database", "longest slug", "quotes and backslashes"],
 )
 def test_generated_code_passes_the_projects_own_linters(tmp_path, context):
     project = generate_project(tmp_path / "out", **context)

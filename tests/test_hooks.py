@@ -53,27 +53,31 @@ def test_a_shipped_lock_is_renamed_and_kept_in_uvs_order(name, order):
 def test_the_variants_lock_is_installed_and_the_others_removed(tmp_path):
     locks = tmp_path / ".locks"
     locks.mkdir()
-    (locks / "python3.13.lock").write_text(SHIPPED)
-    (locks / "python3.12.lock").write_text("other")
-    hooks.install_lock(tmp_path, locks, slug="shop", python_version="3.13")
+    (locks / "python3.13-none.lock").write_text(SHIPPED)
+    (locks / "python3.12-none.lock").write_text("other")
+    hooks.install_lock(tmp_path, locks, "shop", hooks.variant("3.13", "none"))
     assert 'name = "shop"' in (tmp_path / "uv.lock").read_text()
     assert not locks.exists()
 
 
 def test_a_variant_without_a_lock_stops_generation(tmp_path):
     (tmp_path / ".locks").mkdir()
-    with pytest.raises(SystemExit, match="No uv.lock is shipped for python3.9"):
-        hooks.install_lock(tmp_path, tmp_path / ".locks", "shop", "3.9")
+    with pytest.raises(SystemExit, match="No uv.lock is shipped for python3.9-none"):
+        hooks.install_lock(tmp_path, tmp_path / ".locks", "shop", "python3.9-none")
 
 
-def test_env_gets_a_fresh_secret_key_and_the_given_ids(tmp_path, monkeypatch):
-    (tmp_path / ".env.example").write_text(
-        "SECRET_KEY=change-me\nHOST_UID=1000\nHOST_GID=1000\n"
-    )
-    monkeypatch.setenv("HOST_UID", "4242")
-    monkeypatch.setenv("HOST_GID", "4343")
-    hooks.write_env(tmp_path)
-    env = (tmp_path / ".env").read_text()
-    assert "HOST_UID=4242\nHOST_GID=4343" in env
-    assert "change-me" not in env
-    assert (tmp_path / ".env").stat().st_mode & 0o777 == 0o600
+def test_a_project_without_a_database_loses_the_database_files(tmp_path):
+    for relative in hooks.DATABASE_ONLY:
+        path = tmp_path / relative.format(slug="shop")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.mkdir() if "." not in path.name else path.write_text("")
+    kept = tmp_path / "shop" / "views.py"
+    kept.write_text("")
+    hooks.remove_unused(tmp_path, "shop", "none")
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["views.py"]
+
+
+def test_a_project_with_a_database_keeps_them(tmp_path):
+    (tmp_path / "migrations").mkdir()
+    hooks.remove_unused(tmp_path, "shop", "postgres")
+    assert (tmp_path / "migrations").is_dir()

@@ -88,6 +88,14 @@ def test_kubernetes_manifest_is_valid_and_hardened(project):
     for probe in ("readinessProbe", "livenessProbe"):
         assert container[probe]["httpGet"]["path"] == "/healthz"
     assert service["spec"]["ports"][0]["targetPort"] == "http"
+    # The migrations, before the app serves, from the same image and Secret
+    # (DATABASE_URL), as locked down.
+    (migrate,) = pod["initContainers"]
+    assert migrate["image"] == container["image"]
+    assert migrate["command"][-2:] == ["db", "upgrade"]
+    assert migrate["envFrom"] == container["envFrom"]
+    assert migrate["securityContext"] == container["securityContext"]
+    assert "DATABASE_URL" in (project / "deploy/kubernetes.yml").read_text()
 
 
 def test_devcontainer_opens_the_dev_service(project):

@@ -1,4 +1,5 @@
-"""After generation: uv.lock for this variant, and .env with fresh secrets.
+"""After generation: only the files of the chosen database, uv.lock for this
+variant, and .env with fresh secrets (scripts/make_env.py).
 
 The functions take their inputs as arguments, so that tests can import and
 run them alone; main() gives them this project's values.
@@ -6,10 +7,10 @@ run them alone; main() gives them this project's values.
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 # The shipped locks were made for a project of this name (see the template's
@@ -23,9 +24,34 @@ def lock_name(slug: str) -> str:
     return re.sub(r"[-_.]+", "-", slug).lower()
 
 
-def variant(python_version: str) -> str:
+# Only in projects with a database; removed from the others.
+DATABASE_ONLY = (
+    "{slug}/database.py",
+    "{slug}/extensions.py",
+    "{slug}/models.py",
+    "{slug}/notes.py",
+    "{slug}/templates/notes.html",
+    "migrations",
+    "scripts/db-backup.sh",
+    "scripts/db-restore.sh",
+    "tests/database",
+)
+
+
+def variant(python_version: str, database: str) -> str:
     """Which shipped lock a project uses: the variants differ by their locks."""
-    return f"python{python_version}"
+    return f"python{python_version}-{database}"
+
+
+def remove_unused(project: Path, slug: str, database: str) -> None:
+    if database != "none":
+        return
+    for relative in DATABASE_ONLY:
+        path = project / relative.format(slug=slug)
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
 
 
 def lock_for(text: str, name: str) -> str:
@@ -42,52 +68,24 @@ def lock_for(text: str, name: str) -> str:
     return "\n[[package]]\n".join([header, *renamed])
 
 
-def install_lock(project: Path, locks: Path, slug: str, python_version: str) -> None:
-    shipped = locks / f"{variant(python_version)}.lock"
+def install_lock(project: Path, locks: Path, slug: str, lock_variant: str) -> None:
+    shipped = locks / f"{lock_variant}.lock"
     if not shipped.is_file():
-        raise SystemExit(f"No uv.lock is shipped for {variant(python_version)}")
+        raise SystemExit(f"No uv.lock is shipped for {lock_variant}")
     text = lock_for(shipped.read_text(encoding="utf-8"), lock_name(slug))
     (project / "uv.lock").write_text(text, encoding="utf-8")
     shutil.rmtree(locks)
 
 
-def host_id(name: str, own_id) -> str | None:
-    """The id the dev container should run as: yours, unless given (toolbox)."""
-    given = os.environ.get(name, "")
-    if given.isdigit():
-        return given
-    return str(own_id()) if own_id else None
-
-
-def write_env(project: Path) -> None:
-    """.env from .env.example: a random SECRET_KEY, your user and group ids."""
-    uid = host_id("HOST_UID", getattr(os, "getuid", None))
-    gid = host_id("HOST_GID", getattr(os, "getgid", None))
-    placeholders = {
-        "SECRET_KEY=change-me": f"SECRET_KEY={secrets.token_urlsafe(48)}",
-        # So that files the dev container writes in the project belong to you.
-        "HOST_UID=1000": f"HOST_UID={uid}" if uid else None,
-        "HOST_GID=1000": f"HOST_GID={gid}" if gid else None,
-    }
-    env = (project / ".env.example").read_text(encoding="utf-8")
-    for placeholder, value in placeholders.items():
-        if placeholder not in env:
-            raise SystemExit(f".env.example lacks the line {placeholder!r}")
-        if value:
-            env = env.replace(placeholder, value, 1)
-    (project / ".env").write_text(env, encoding="utf-8")
-    (project / ".env").chmod(0o600)
-
-
 def main() -> None:
     project = Path.cwd()
-    install_lock(
-        project,
-        project / LOCKS,
-        slug="{{ cookiecutter.project_slug }}",
-        python_version="{{ cookiecutter.python_version }}",
-    )
-    write_env(project)
+    slug = "{{ cookiecutter.project_slug }}"
+    database = "{{ cookiecutter.database }}"
+    remove_unused(project, slug, database)
+    lock_variant = variant("{{ cookiecutter.python_version }}", database)
+    install_lock(project, project / LOCKS, slug, lock_variant)
+    # .env with fresh secrets: the project's own script, for later clones too.
+    subprocess.run([sys.executable, "scripts/make_env.py"], check=True)
 
 
 if __name__ == "__main__":

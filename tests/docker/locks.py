@@ -1,10 +1,11 @@
 """The uv.lock shipped for each variant of the generated project.
 
-A variant is a set of template choices that changes the lock: today the
-Python version (requires-python). Locks are made by `uv lock` in a
-container of a Python the variant accepts, with the project's own pinned uv
-(the `uv` stage of its Dockerfile); scripts/refresh-locks.sh writes them
-into the template, the tests check each one is what `uv lock` makes.
+A variant is a set of template choices that changes the lock: the Python
+version (requires-python) and the database (its libraries). Locks are made
+by `uv lock` in a container of a Python the variant accepts, with the
+project's own pinned uv (the `uv` stage of its Dockerfile);
+scripts/refresh-locks.sh writes them into the template, and the tests check
+that each one is what `uv lock` makes.
 """
 
 from __future__ import annotations
@@ -32,16 +33,24 @@ hooks = load_module(
 )
 
 
-def variants() -> list[str]:
-    return list(LOCKING_PYTHON)
+DATABASES = ("postgres", "none")
 
 
-def placeholder_project(out: Path, python_version: str) -> Path:
+def variants() -> list[tuple[str, str]]:
+    """(python_version, database) of every variant."""
+    return [(python, database) for python in LOCKING_PYTHON for database in DATABASES]
+
+
+def placeholder_project(out: Path, python_version: str, database: str) -> Path:
     """The variant's project, named as the shipped locks are, without hooks
     (they would install the lock this makes)."""
     name = hooks.LOCK_PLACEHOLDER.replace("-", " ").title()
     return generate_project(
-        out, project_name=name, python_version=python_version, accept_hooks=False
+        out,
+        project_name=name,
+        python_version=python_version,
+        database=database,
+        accept_hooks=False,
     )
 
 

@@ -57,12 +57,28 @@ class Stack:
         self.dev_port = free_port()
         self.prod_port = free_port()
         self.debugpy_port = free_port()
+        self.db_port = free_port()
         self.override_files: list[Path] = []
         self.set_env(
             DEV_PORT=str(self.dev_port),
             PROD_PORT=str(self.prod_port),
             DEBUGPY_PORT=str(self.debugpy_port),
+            DB_PORT=str(self.db_port),
         )
+
+    @property
+    def has_database(self) -> bool:
+        """Whether the project was generated with a database (database=postgres)."""
+        return (self.project / self.slug / "database.py").is_file()
+
+    def services(self, *names: str) -> set[str]:
+        """`names`, with the database services that come with them, if any."""
+        databases = {"dev": {"db"}, "prod": {"prod-db", "migrate"}}
+        found = set(names)
+        if self.has_database:
+            for name in names:
+                found |= databases.get(name, set())
+        return found
 
     # -- files -------------------------------------------------------------
     def path(self, relative: str) -> Path:

@@ -13,9 +13,11 @@ def test_compose_config_is_valid(new_stack, name):
     stack.compose("config", "--quiet")
     stack.compose("--profile", "prod", "config", "--quiet")
     # COMPOSE_PROFILES=dev in .env: plain commands see dev; --profile prod replaces it.
-    assert stack.compose("config", "--services").stdout.split() == ["dev"]
+    dev_only = stack.compose("config", "--services").stdout.split()
+    assert set(dev_only) == stack.services("dev") == {"dev", "db"}
     prod_only = stack.compose("--profile", "prod", "config", "--services")
-    assert prod_only.stdout.split() == ["prod"]
+    assert set(prod_only.stdout.split()) == stack.services("prod")
+    assert "dev" not in prod_only.stdout.split()
 
 
 def test_python_image_is_overridable(new_stack):

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from tests.conftest import DATABASES
 from tests.docker.stack import (
     PROBE_VIEW,
     get,
@@ -23,16 +24,16 @@ def boom():
 """
 
 
-@pytest.fixture(scope="module")
-def dev(new_stack):
-    stack = new_stack(project_name="Dev Shop")
+@pytest.fixture(scope="module", params=DATABASES)
+def dev(new_stack, request):
+    stack = new_stack(project_name="Dev Shop", database=request.param)
     # Plain `up`, no service named: COMPOSE_PROFILES=dev in .env selects dev.
     with stack.running("up --build --wait --wait-timeout 120"):
         yield stack
 
 
 def test_plain_up_starts_dev_only(dev):
-    assert dev.services_running() == {"dev"}
+    assert dev.services_running() == dev.services("dev")
 
 
 def test_dev_serves_the_app(dev):
@@ -87,8 +88,9 @@ def test_flask_cli_works_in_the_container(dev):
 
 
 def run_in_dev_image(dev, *command: str):
-    """A one-off command in a new dev container, as `docker compose run` does."""
-    return dev.compose("run", "--rm", "--no-deps", "-T", "dev", *command, check=False)
+    """A one-off command in a new dev container, as `docker compose run` does
+    (with the database it depends on, if any: the tests use it)."""
+    return dev.compose("run", "--rm", "-T", "dev", *command, check=False)
 
 
 def test_generated_project_suite_passes_in_the_dev_image(dev):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
-from tests.docker.stack import get
+from tests.conftest import DATABASES
+from tests.docker.stack import answers_ok, get, wait_for
 
 BOOM_VIEW = """
 
@@ -12,7 +15,16 @@ BOOM_VIEW = """
 def boom():
     raise RuntimeError("secret detail from a test")
 """
-PROD_UP = "--profile prod up --build --wait --wait-timeout 120"
+PROD_UP = "--profile prod up --build --wait --wait-timeout 120"  # until healthy
+
+
+@contextlib.contextmanager
+def prod_serving(stack):
+    """`docker compose --profile prod up`, until prod answers: sooner than
+    `--wait`, which waits for the healthcheck's first run, 10 s in."""
+    with stack.running("--profile prod up --build --detach prod"):
+        wait_for(lambda: answers_ok(stack.url("prod", "/healthz")), timeout=120)
+        yield stack
 
 
 def with_crash_route(stack):
@@ -39,9 +51,10 @@ def assert_no_debug_exposed(stack) -> None:
     assert app_debug_flag(stack) == "False"
 
 
-@pytest.fixture(scope="module")
-def prod(new_stack):
-    stack = with_crash_route(new_stack(project_name="Prod Shop"))
+@pytest.fixture(scope="module", params=DATABASES)
+def prod(new_stack, request):
+    stack = new_stack(project_name="Prod Shop", database=request.param)
+    stack = with_crash_route(stack)
     with stack.running(PROD_UP):
         yield stack
 
@@ -55,7 +68,7 @@ def test_prod_serves_through_gunicorn(prod):
 
 
 def test_profile_prod_starts_no_dev_service(prod):
-    assert prod.services_running() == {"prod"}
+    assert prod.services_running() == prod.services("prod")
 
 
 def test_prod_hides_errors(prod):
@@ -97,10 +110,12 @@ def test_prod_mounts_no_sources(prod):
 
 
 def test_prod_image_holds_only_what_runs(prod):
+    migrations = {"migrations"} if prod.has_database else set()
     assert set(run_in(prod, "ls", "-A", "/app").split()) == {
         "compose",  # gunicorn.conf.py
         "scripts",
         prod.slug,
+        *migrations,  # for `migrate`, which runs this image
     }
     assert run_in(prod, "ls", "/app/scripts") == "healthcheck.py"
     found = run_in(

@@ -14,7 +14,11 @@ import pytest
 import requests
 
 from tests.docker.stack import answers_ok, get, wait_for
-from tests.docker.test_prod import PROD_UP, assert_no_debug_exposed, with_crash_route
+from tests.docker.test_prod import (
+    assert_no_debug_exposed,
+    prod_serving,
+    with_crash_route,
+)
 
 SLOW_VIEW = """
 
@@ -96,7 +100,7 @@ DEBUG_SWITCHES = {
 def test_debug_stays_off(new_stack, switch, reaches_the_container):
     stack = with_crash_route(new_stack())
     switch(stack)
-    with stack.running(PROD_UP):
+    with prod_serving(stack):
         env = stack.compose("exec", "-T", "prod", "env").stdout.splitlines()
         assert set(reaches_the_container) <= set(env)
         get(stack.url("prod"))  # a first request, for the run-time switch
@@ -104,17 +108,25 @@ def test_debug_stays_off(new_stack, switch, reaches_the_container):
 
 
 def refuses_to_start(stack, message: str, service: str = "prod") -> str:
-    """Start `service`, expect it to never serve and to log `message`."""
+    """Start `service`; expect it never to serve, and `message` in its log
+    or, with a database, in the log of `migrate`, which builds the same
+    production app first (prod then never starts)."""
     profile = ["--profile", "prod"] if service == "prod" else []
-    setup = " ".join([*profile, "up", "--build", "--detach", service])
-    with stack.running(setup):
+    sources = [service, "migrate"] if service == "prod" else [service]
+    try:
+        stack.compose(*profile, "up", "--build", "--detach", service, check=False)
         logs = wait_for(
-            lambda: message in (text := stack.logs(service)) and text, timeout=60
+            lambda: message in (text := "".join(map(stack.logs, sources))) and text,
+            timeout=60,
         )
-        state = stack.container(service).attrs["State"]
-        assert state.get("Health", {}).get("Status") != "healthy"
         assert not answers_ok(stack.url(service, "/healthz"))
+        created = stack.compose(*profile, "ps", "--all", "-q", service).stdout.strip()
+        if created:
+            state = stack.container(service).attrs["State"]
+            assert state.get("Health", {}).get("Status") != "healthy"
         return logs
+    finally:
+        stack.down()
 
 
 KEY_ADVICE = "secrets.token_urlsafe"
@@ -137,6 +149,37 @@ def test_prod_refuses_a_weak_secret_key(new_stack, secret_key, message):
     else:
         stack.set_env(SECRET_KEY=secret_key)
     assert KEY_ADVICE in refuses_to_start(stack, message)
+
+
+PASSWORD_ADVICE = "Set POSTGRES_PASSWORD in .env"
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("changeme", "the database password is a published placeholder"),
+        ("Postgres", "the database password is a published placeholder"),
+        ("short-but-0dd", "the database password is too short"),
+    ],
+    ids=["placeholder", "placeholder, other case", "short"],
+)
+def test_prod_refuses_a_weak_database_password(new_stack, password, message):
+    stack = new_stack()
+    stack.set_env(POSTGRES_PASSWORD=password)
+    logs = refuses_to_start(stack, message)
+    assert PASSWORD_ADVICE in logs
+    assert password not in logs
+
+
+def test_no_database_password_at_all_stops_compose_itself(new_stack):
+    stack = new_stack()
+    stack.set_env(POSTGRES_PASSWORD="")
+    for profile in ("dev", "prod"):
+        up = stack.compose("--profile", profile, "up", "--detach", check=False)
+        assert up.returncode != 0
+        assert "POSTGRES_PASSWORD" in up.stderr
+        assert "scripts/make_env.py" in up.stderr
+    assert stack.leftovers() == []
 
 
 def test_prod_refuses_the_debugger_middleware_in_the_app(new_stack):
@@ -176,7 +219,7 @@ def test_dev_refuses_to_disable_the_debugger_pin(new_stack):
 def test_prod_stops_gracefully_without_losing_a_request(new_stack):
     stack = new_stack()
     stack.append(f"{stack.slug}/views.py", SLOW_VIEW)
-    with stack.running(PROD_UP):
+    with prod_serving(stack):
         result = {}
 
         def slow_request():
@@ -236,7 +279,7 @@ BAD_REQUESTS = {
 @pytest.fixture(scope="module")
 def plain_prod(new_stack):
     stack = new_stack()
-    with stack.running(PROD_UP):
+    with prod_serving(stack):
         yield stack
 
 

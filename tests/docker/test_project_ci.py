@@ -12,6 +12,8 @@ import subprocess
 import pytest
 import yaml
 
+from tests.conftest import DATABASES
+
 
 def run_job(project, job: dict, env: dict) -> None:
     """Each `run:` step in order; `if: always()` steps run even after a failure."""
@@ -35,9 +37,10 @@ def run_job(project, job: dict, env: dict) -> None:
     assert failure is None, failure
 
 
+@pytest.mark.parametrize("database", DATABASES)
 @pytest.mark.parametrize("job_name", ["test", "prod"])
-def test_ci_job_passes(new_stack, job_name):
-    stack = new_stack()
+def test_ci_job_passes(new_stack, job_name, database):
+    stack = new_stack(database=database)
     stack.path(".env").unlink()  # as in a fresh clone: .env is never committed
     workflow = yaml.safe_load(stack.path(".github/workflows/ci.yml").read_text())
     env = {
@@ -46,6 +49,7 @@ def test_ci_job_passes(new_stack, job_name):
         # .env is gone: the stack's free ports come from the environment.
         "PROD_PORT": str(stack.prod_port),
         "DEV_PORT": str(stack.dev_port),
+        "DB_PORT": str(stack.db_port),
     }
     try:
         run_job(stack.project, workflow["jobs"][job_name], env)

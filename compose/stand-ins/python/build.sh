@@ -16,16 +16,9 @@ want="${image#python:}"
 want="${want%-slim}"
 log_file="${STAND_IN_LOG:-/tmp/stand-in-${want}.log}"
 
-rootfs="$(mktemp -d)"
-trap 'rm -rf "$rootfs"' EXIT
-# Suites newer than this machine's debootstrap use sid's script.
-script="/usr/share/debootstrap/scripts/$suite"
-[ -e "$script" ] || script=/usr/share/debootstrap/scripts/sid
-debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates \
-  "$suite" "$rootfs" http://deb.debian.org/debian "$script" >"$log_file" 2>&1 || {
-  tail -n 30 "$log_file" >&2
-  exit 1
-}
+# shellcheck source=../rootfs.sh
+. "$(dirname "$0")/../rootfs.sh"
+make_rootfs "$suite" python3,python3-venv,ca-certificates "$log_file"
 got="$(chroot "$rootfs" python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 if [ "$got" != "$want" ]; then
   echo "Debian $suite has Python $got, not $want: pick another suite" >&2

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import config, views
+from . import config{% if cookiecutter.database == "postgres" %}, database{% endif %}, views
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -15,4 +15,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     config.load(app, overrides)
     app.register_blueprint(views.bp)
+{%- if cookiecutter.database == "postgres" %}
+    database.init_app(app)
+{%- endif %}
     return app

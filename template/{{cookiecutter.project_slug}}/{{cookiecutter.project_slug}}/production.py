@@ -8,8 +8,9 @@ debug could be switched on is handled in one of two ways:
   `app.debug = True` or `app.config["DEBUG"] = True` in the app's own code
   while it is built;
 - refused at start, with a message saying what to fix: the Werkzeug
-  debugger middleware in the WSGI stack, a missing or weak SECRET_KEY
-  (and gunicorn's `--reload`, see compose/gunicorn.conf.py).
+  debugger middleware in the WSGI stack, a missing or weak SECRET_KEY, a
+  database password that is empty, published or short (and gunicorn's
+  `--reload`, see compose/gunicorn.conf.py).
 
 `DEBUG`, `FLASK_ENV` and `.flaskenv` have no effect at all: Flask 3 does not
 read the first two, and the production app never reads dotenv files. Code
@@ -23,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 from flask import Flask
 from werkzeug.debug import DebuggedApplication
@@ -48,6 +50,18 @@ HOW_TO_MAKE_A_KEY = (
 )
 
 
+MIN_DATABASE_PASSWORD_LENGTH = 16
+KNOWN_PLACEHOLDER_PASSWORDS = frozenset(
+    {"change-me", "changeme", "password", "postgres", "secret", "example"}
+)
+HOW_TO_MAKE_A_PASSWORD = (
+    "Set POSTGRES_PASSWORD in .env to a random value of at least "
+    f"{MIN_DATABASE_PASSWORD_LENGTH} characters (the generator wrote one), "
+    "for example the output of: "
+    'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+)
+
+
 class UnsafeConfiguration(RuntimeError):
     """The production app refuses to start with this configuration."""
 
@@ -61,6 +75,26 @@ def check_secret_key(key: object) -> None:
         )
     if len(key) < MIN_SECRET_KEY_LENGTH:
         raise UnsafeConfiguration(f"SECRET_KEY is too short. {HOW_TO_MAKE_A_KEY}")
+
+
+def check_database_password(uri: object) -> None:
+    """Refuse a database URL whose password is weak; never show it."""
+    if not uri:
+        return  # no database
+    password = urlsplit(str(uri)).password or ""
+    if not password.strip():
+        raise UnsafeConfiguration(
+            f"the database password is empty. {HOW_TO_MAKE_A_PASSWORD}"
+        )
+    if password.strip().lower() in KNOWN_PLACEHOLDER_PASSWORDS:
+        raise UnsafeConfiguration(
+            f"the database password is a published placeholder. "
+            f"{HOW_TO_MAKE_A_PASSWORD}"
+        )
+    if len(password) < MIN_DATABASE_PASSWORD_LENGTH:
+        raise UnsafeConfiguration(
+            f"the database password is too short. {HOW_TO_MAKE_A_PASSWORD}"
+        )
 
 
 def wsgi_layers(wsgi_app: object) -> Iterator[object]:
@@ -118,5 +152,6 @@ def create_production_app() -> Flask:
     force_debug_off(app, "set by the app's code")
     check_wsgi_stack(app)
     check_secret_key(app.config.get("SECRET_KEY"))
+    check_database_password(app.config.get("SQLALCHEMY_DATABASE_URI"))
     trust_proxies(app)
     return app

@@ -1,0 +1,34 @@
+"""The example page kept in the database (notes.py, models.py)."""
+
+from sqlalchemy import func, select
+
+from {{ cookiecutter.project_slug }}.extensions import db
+from {{ cookiecutter.project_slug }}.models import Note
+
+
+def test_a_note_is_stored_and_listed(client):
+    response = client.post("/notes", json={"text": "buy milk"})
+    assert response.status_code == 201
+    assert response.json["text"] == "buy milk"
+    assert db.session.get(Note, response.json["id"]).text == "buy milk"
+    page = client.get("/notes")
+    assert "buy milk" in page.text
+
+
+def test_the_form_adds_a_note_and_shows_the_page(client):
+    response = client.post("/notes", data={"text": "from the form"})
+    assert response.status_code == 302
+    assert "from the form" in client.get("/notes").text
+
+
+def test_each_test_starts_with_no_notes(client):
+    assert db.session.scalar(select(func.count()).select_from(Note)) == 0
+
+
+def test_an_empty_or_long_note_is_refused(client):
+    assert client.post("/notes", json={"text": " "}).status_code == 400
+    assert client.post("/notes", json={"text": "x" * 501}).status_code == 400
+
+
+def test_readiness_asks_the_database(client):
+    assert client.get("/readyz").json == {"status": "ready"}

@@ -1,0 +1,17 @@
+"""The database's tables. After a change: `flask db migrate -m "..."`, review
+the new file in migrations/versions/, then `flask db upgrade`."""
+
+from datetime import datetime
+
+from sqlalchemy import String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .extensions import db
+
+
+class Note(db.Model):
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
