@@ -27,7 +27,7 @@ the container's CPU stays under 2% of a core; CPU seconds spent meanwhile;
 then the p95 of 10 edits.
 
 Usage: scripts/benchmark.sh [--edits 20] [--out docs] [--parts edits,bulk]
-                            [--trees "project,heavy import"]
+                            [--tree project --tree "heavy import" ...]
 Prints Markdown tables; writes them (reloader-benchmark.md and
 reloader-bulk-writes.md) and a PNG plot of the edit latencies to --out.
 """
@@ -406,7 +406,9 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("docs"))
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--parts", default="edits,bulk", help="edits, bulk or both")
-    parser.add_argument("--trees", default=",".join(TREES), help="of the edits")
+    parser.add_argument(
+        "--tree", action="append", choices=TREES, dest="trees", help="(repeat)"
+    )
     args = parser.parse_args()
     parts = args.parts.split(",")
     rng = random.Random(args.seed)
@@ -418,7 +420,7 @@ def main() -> int:
         image = build_image(project, Path(tmp))
         original_views = (project / project.name / "views.py").read_text()
         with fuse_view(project, Path(tmp)) as view:
-            for tree in args.trees.split(",") if "edits" in parts else ():
+            for tree in (args.trees or TREES) if "edits" in parts else ():
                 shape_tree(project, tree, original_views)
                 mount = view if tree == "no file events" else project
                 for reloader in RELOADERS:

@@ -72,30 +72,59 @@ def test_pre_commit_config_is_valid_and_runs_ruff(project):
     assert {"ruff", "ruff-format"} <= hooks
 
 
+KUBERNETES_VERSION = "1.37.0"  # a current release; its schemas ship offline
+
+
 def test_kubernetes_manifest_is_valid_and_hardened(project):
-    result = run(str(BIN / "kubernetes-validate"), "deploy/kubernetes.yml", cwd=project)
+    manifest = project / "deploy/kubernetes.yml"
+    result = run(
+        str(BIN / "kubernetes-validate"), "--strict",
+        "--kubernetes-version", KUBERNETES_VERSION, str(manifest), cwd=project,
+    )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    deployment, service = yaml.safe_load_all(
-        (project / "deploy/kubernetes.yml").read_text()
-    )
+    documents = {doc["kind"]: doc for doc in yaml.safe_load_all(manifest.read_text())}
+    assert set(documents) == {
+        "Deployment", "Service", "PodDisruptionBudget", "HorizontalPodAutoscaler",
+    }  # fmt: skip
+    deployment = documents["Deployment"]
     assert deployment["metadata"]["name"] == "tool-shop"  # a DNS label
+    assert "replicas" not in deployment["spec"]  # the autoscaler's to set
+    rolling = deployment["spec"]["strategy"]["rollingUpdate"]
+    assert rolling["maxUnavailable"] == 0
     pod = deployment["spec"]["template"]["spec"]
     assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
+    assert pod["automountServiceAccountToken"] is False
     (container,) = pod["containers"]
-    assert container["securityContext"]["readOnlyRootFilesystem"] is True
-    assert container["securityContext"]["allowPrivilegeEscalation"] is False
-    assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
-    for probe in ("readinessProbe", "livenessProbe"):
-        assert container[probe]["httpGet"]["path"] == "/healthz"
-    assert service["spec"]["ports"][0]["targetPort"] == "http"
+    for hardened in (container, *pod.get("initContainers", [])):
+        context = hardened["securityContext"]
+        assert context["readOnlyRootFilesystem"] is True
+        assert context["allowPrivilegeEscalation"] is False
+        assert context["capabilities"]["drop"] == ["ALL"]
+        assert set(hardened["resources"]) == {"requests", "limits"}
+    assert container["envFrom"] == [{"secretRef": {"name": "tool-shop"}}]
+    probes = {probe: container[probe]["httpGet"]["path"] for probe in PROBES}
+    assert probes == {
+        "startupProbe": "/healthz", "livenessProbe": "/healthz",
+        "readinessProbe": "/readyz",  # readiness is not liveness
+    }  # fmt: skip
+    assert documents["Service"]["spec"]["ports"][0]["targetPort"] == "http"
+    budget = documents["PodDisruptionBudget"]["spec"]
+    assert budget["minAvailable"] == 1
+    assert budget["selector"] == deployment["spec"]["selector"]
+    autoscaler = documents["HorizontalPodAutoscaler"]["spec"]
+    assert autoscaler["scaleTargetRef"]["name"] == "tool-shop"
+    assert autoscaler["minReplicas"] >= 2
     # The migrations, before the app serves, from the same image and Secret
-    # (DATABASE_URL), as locked down.
+    # (DATABASE_URL).
     (migrate,) = pod["initContainers"]
     assert migrate["image"] == container["image"]
     assert migrate["command"][-2:] == ["db", "upgrade"]
     assert migrate["envFrom"] == container["envFrom"]
-    assert migrate["securityContext"] == container["securityContext"]
-    assert "DATABASE_URL" in (project / "deploy/kubernetes.yml").read_text()
+    assert "DATABASE_URL" in manifest.read_text()
+
+
+PROBES = ("startupProbe", "livenessProbe", "readinessProbe")
 
 
 def test_devcontainer_opens_the_dev_service(project):

@@ -6,9 +6,11 @@ import contextlib
 import os
 import socket
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import docker
@@ -168,6 +170,47 @@ class Stack:
     def url(self, service: str, path: str = "/") -> str:
         port = self.dev_port if service == "dev" else self.prod_port
         return f"http://127.0.0.1:{port}{path}"
+
+
+@dataclass
+class Load:
+    """GETs from a few threads until stopped: the bodies of the 200s, and
+    the rest (errors, other statuses)."""
+
+    url: str
+    answers: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    pause = 0.01  # between two requests of a thread
+
+    def once(self) -> None:
+        try:
+            response = requests.get(self.url, timeout=10)
+        except requests.RequestException as error:
+            self.failures.append(repr(error))
+        else:
+            if response.status_code == 200:
+                self.answers.append(response.text)
+            else:
+                self.failures.append(f"{response.status_code} {response.text}")
+
+    def _loop(self) -> None:
+        while not self.stop.is_set():
+            self.once()
+            time.sleep(self.pause)
+
+    @contextlib.contextmanager
+    def running(self, threads: int = 4):
+        workers = [threading.Thread(target=self._loop) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        try:
+            yield self
+        finally:
+            self.stop.set()
+            for worker in workers:
+                worker.join()
 
 
 def wait_for(

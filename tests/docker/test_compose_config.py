@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import os
+import subprocess
 
+import pytest
+import yaml
+
+from tests.conftest import DATABASES
 from tests.test_generation import NASTY_NAMES
 
 
@@ -30,3 +35,33 @@ def test_python_image_is_overridable(new_stack):
     stack.set_env(PYTHON_IMAGE="registry.example/python:custom")
     config = stack.compose("--profile", "prod", "config").stdout
     assert "PYTHON_IMAGE: registry.example/python:custom" in config
+
+
+@pytest.mark.parametrize("database", DATABASES)
+def test_the_stack_file_is_what_docker_stack_deploy_reads(new_stack, database):
+    stack = new_stack(database=database)
+    stack_file = str(stack.path("deploy/stack.yml"))
+    unset = subprocess.run(
+        ["docker", "stack", "config", "-c", stack_file],
+        capture_output=True, text=True, check=False,
+        env={k: v for k, v in os.environ.items() if k != "IMAGE"},
+    )  # fmt: skip
+    assert unset.returncode != 0 and "IMAGE" in unset.stderr  # no default image
+    config = subprocess.run(
+        ["docker", "stack", "config", "-c", stack_file],
+        capture_output=True, text=True, check=True,
+        env={**os.environ, "IMAGE": "registry.example.com/shop:1.0"},
+    )  # fmt: skip
+    app = yaml.safe_load(config.stdout)["services"]["app"]
+    deploy = app["deploy"]
+    assert deploy["replicas"] >= 2
+    assert deploy["update_config"]["order"] == "start-first"
+    assert deploy["update_config"]["failure_action"] == "rollback"
+    assert deploy["rollback_config"]["order"] == "start-first"
+    assert set(deploy["resources"]) == {"limits", "reservations"}
+    assert app["read_only"] is True and app["cap_drop"] == ["ALL"]
+    secrets = {"secret_key"} | ({"database_url"} if stack.has_database else set())
+    assert {secret["source"] for secret in app["secrets"]} == secrets
+    for name in secrets:  # as files, not in the environment
+        assert app["environment"][f"{name.upper()}_FILE"] == f"/run/secrets/{name}"
+        assert name.upper() not in app["environment"]

@@ -8,10 +8,8 @@ sent.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ import requests
 
 from tests.docker.stack import (
     PROBE_VIEW,
+    Load,
     answers_ok,
     get,
     serves,
@@ -60,49 +59,30 @@ def downgrade():
 
 
 @dataclass
-class Writes:
+class Writes(Load):
     """Notes posted from a few threads until stopped; what came back."""
 
-    url: str
     sent: set[str] = field(default_factory=set)
     acknowledged: set[str] = field(default_factory=set)
     failures: list[tuple[float, str]] = field(default_factory=list)  # (seconds, what)
     successes: list[float] = field(default_factory=list)  # when each came back
-    stop: threading.Event = field(default_factory=threading.Event)
+    pause = 0.02
 
-    def _write(self) -> None:
-        while not self.stop.is_set():
-            text = uuid.uuid4().hex
-            self.sent.add(text)
-            started = time.monotonic()
-            try:
-                response = requests.post(self.url, json={"text": text}, timeout=15)
-            except requests.RequestException as error:
-                self.failures.append((time.monotonic() - started, repr(error)))
-            else:
-                if response.status_code == 201 and response.json()["text"] == text:
-                    self.acknowledged.add(text)
-                    self.successes.append(time.monotonic())
-                else:
-                    self.failures.append(
-                        (
-                            time.monotonic() - started,
-                            f"{response.status_code} {response.text}",
-                        )
-                    )
-            time.sleep(0.02)
-
-    @contextlib.contextmanager
-    def running(self, threads: int = 3):
-        workers = [threading.Thread(target=self._write) for _ in range(threads)]
-        for worker in workers:
-            worker.start()
+    def once(self) -> None:
+        text = uuid.uuid4().hex
+        self.sent.add(text)
+        started = time.monotonic()
         try:
-            yield self
-        finally:
-            self.stop.set()
-            for worker in workers:
-                worker.join()
+            response = requests.post(self.url, json={"text": text}, timeout=15)
+        except requests.RequestException as error:
+            self.failures.append((time.monotonic() - started, repr(error)))
+            return
+        if response.status_code == 201 and response.json()["text"] == text:
+            self.acknowledged.add(text)
+            self.successes.append(time.monotonic())
+        else:
+            what = f"{response.status_code} {response.text}"
+            self.failures.append((time.monotonic() - started, what))
 
 
 def stored(stack, service: str = "db") -> set[str]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import time
+import uuid
 
 import pytest
 
 from tests.conftest import DATABASES
-from tests.docker.stack import answers_ok, get, wait_for
+from tests.docker.stack import Load, answers_ok, get, wait_for
 
 BOOM_VIEW = """
 
@@ -142,3 +144,29 @@ def test_prod_is_healthy_and_restarts(prod):
 def test_prod_port_is_published_on_loopback_only(prod):
     bindings = prod.container("prod").attrs["NetworkSettings"]["Ports"]["8000/tcp"]
     assert {b["HostIp"] for b in bindings} == {"127.0.0.1"}
+
+
+def test_the_prod_log_is_quiet_and_useful(prod):
+    marker = uuid.uuid4().hex
+    for path in ("/healthz", "/readyz", f"/?seen={marker}", "/healthz"):
+        get(prod.url("prod", path))
+    # The healthcheck has probed it every 10 s since the start, too.
+    logs = wait_for(lambda: marker in (text := prod.logs("prod")) and text)
+    assert "Control server error" not in logs
+    assert "Read-only file system" not in logs
+    assert logs.count(f"GET /?seen={marker} HTTP/1.1") == 1  # one line a request
+    for probe in ("GET /healthz", "GET /readyz"):
+        assert probe not in logs
+
+
+def test_a_graceful_reload_of_the_workers_fails_no_request(prod):
+    before = prod.logs("prod").count("Booting worker")
+    with Load(prod.url("prod", "/")).running() as load:
+        time.sleep(1)
+        prod.compose("--profile", "prod", "kill", "-s", "HUP", "prod")
+        wait_for(lambda: prod.logs("prod").count("Booting worker") > before)
+        time.sleep(2)
+    assert load.failures == []
+    assert len(load.answers) > 20
+    assert "Hang up" in prod.logs("prod")
+    assert prod.container("prod").attrs["State"]["Running"] is True

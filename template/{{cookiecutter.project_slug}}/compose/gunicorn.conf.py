@@ -8,6 +8,8 @@ import math
 import os
 import sys
 
+from gunicorn.glogging import Logger
+
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 
 
@@ -56,6 +58,24 @@ worker_tmp_dir = "/dev/shm"  # noqa: S108
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+# Probes (the healthcheck every 10 s, an orchestrator's every few seconds)
+# would drown the requests that matter: not logged when they succeed.
+PROBE_PATHS = ("/healthz", "/readyz")
+
+
+class ProbesLeftOutLogger(Logger):
+    def access(self, resp, req, environ, request_time) -> None:
+        probe = environ.get("PATH_INFO") in PROBE_PATHS
+        if probe and (resp.status_code or 500) < 400:
+            return
+        super().access(resp, req, environ, request_time)
+
+
+logger_class = ProbesLeftOutLogger
+
+# gunicornc's control socket: unused here, and its default place is not
+# writable on a read-only root filesystem (an error at every start).
+control_socket_disable = True
 
 # X-Forwarded-* headers are trusted from these addresses only. Behind a
 # reverse proxy, set FORWARDED_ALLOW_IPS to its address, and PROXY_COUNT

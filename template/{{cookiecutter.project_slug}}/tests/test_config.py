@@ -15,7 +15,8 @@ STRONG_KEY = "k" * 16 + "3x@mpl3-n0t-a-r3al-key"
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
-    for name in ("FLASK_DEBUG", "SECRET_KEY", "FLASK_SECRET_KEY", "FLASK_TESTING"):
+    names = ("SECRET_KEY", "SECRET_KEY_FILE", "FLASK_SECRET_KEY")
+    for name in ("FLASK_DEBUG", "FLASK_TESTING", *names):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -29,6 +30,20 @@ def test_development_turns_debug_on_from_the_environment(monkeypatch):
 def test_secret_key_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
     assert create_app().config["SECRET_KEY"] == STRONG_KEY
+
+
+def test_secret_key_comes_from_a_secret_file_first(monkeypatch, tmp_path):
+    secret = tmp_path / "secret_key"
+    secret.write_text(STRONG_KEY + "\n")  # as `docker secret create` keeps it
+    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("SECRET_KEY_FILE", str(secret))
+    assert create_production_app().config["SECRET_KEY"] == STRONG_KEY
+
+
+def test_a_missing_secret_file_stops_the_start(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY_FILE", str(tmp_path / "nothing"))
+    with pytest.raises(FileNotFoundError):
+        create_production_app()
 
 
 @pytest.mark.parametrize("variable", ["FLASK_DEBUG", "FLASK_TESTING"])

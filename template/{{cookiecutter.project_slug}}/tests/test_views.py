@@ -17,5 +17,12 @@ def test_health(client):
     assert response.get_json() == {"status": "ok"}
 
 
+def test_readiness_runs_every_check(app, client):
+    checked = []
+    app.extensions["readiness"] = [lambda: checked.append("database")]
+    assert client.get("/readyz").get_json() == {"status": "ready"}
+    assert checked == ["database"]
+
+
 def test_unknown_page_is_404(client):
     assert client.get("/no-such-page").status_code == 404

@@ -3,7 +3,8 @@
 Settings are read in this order, later ones winning:
 
 1. `Defaults` below;
-2. the environment: `SECRET_KEY`, and any `FLASK_<NAME>` variable as the
+2. the environment: `SECRET_KEY` (or the file `SECRET_KEY_FILE` names: a
+   Docker or Swarm secret), and any `FLASK_<NAME>` variable as the
    setting `<NAME>` (Flask's prefixed env, values parsed as JSON where they
    can be: `FLASK_MAX_CONTENT_LENGTH=1048576`). The `flask` command also reads
    `.env` (python-dotenv); Docker Compose passes it to the prod service;
@@ -35,11 +36,22 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
 
 
+def from_environment(name: str) -> str | None:
+    """NAME, or the content of the file NAME_FILE names, which wins: secrets
+    mounted as files (/run/secrets/...) stay out of the environment, where
+    every process and `docker inspect` can read them."""
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        with open(path, encoding="utf-8") as file:
+            return file.read().strip()
+    return os.environ.get(name) or None
+
+
 def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     app.config.from_object(Defaults)
     app.config.from_prefixed_env()
-    if os.environ.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if secret_key := from_environment("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key
     if overrides:
         app.config.from_mapping(overrides)
     if not app.config["SECRET_KEY"] and (app.debug or app.testing):

@@ -2,8 +2,9 @@
 away.
 
 DATABASE_URL names it (Compose builds it from the POSTGRES_* values in
-.env). Tests get a database of their own, `<name>_test`, never the one you
-work with. While the database is unreachable, requests that need it get a
+.env), or the file DATABASE_URL_FILE names (a Swarm or Kubernetes secret).
+Tests get a database of their own, `<name>_test`, never the one you work
+with. While the database is unreachable, requests that need it get a
 503 at once (a short connect timeout), and the pool checks each connection
 before use, so the app recovers by itself when the database is back.
 """
@@ -11,14 +12,13 @@ before use, so the app recovers by itself when the database is back.
 from __future__ import annotations
 
 import contextlib
-import os
 
 from flask import Flask, request
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from . import notes
+from . import config, notes
 from .extensions import db, migrate
 
 CONNECT_TIMEOUT_SECONDS = 2
@@ -26,7 +26,7 @@ UNAVAILABLE = "The database is unavailable. Try again in a moment."
 
 
 def database_uri(app: Flask) -> str:
-    url = os.environ.get("DATABASE_URL", "")
+    url = config.from_environment("DATABASE_URL")
     if not url:
         raise RuntimeError(
             "DATABASE_URL is not set: Compose sets it from the POSTGRES_* "
@@ -53,7 +53,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(notes.bp)
     for error in (OperationalError, InterfaceError):  # unreachable, or lost
         app.register_error_handler(error, unavailable)
-    app.add_url_rule("/readyz", "readyz", ready)
+    app.extensions.setdefault("readiness", []).append(database_answers)
 
 
 def unavailable(error: DBAPIError):
@@ -65,7 +65,6 @@ def unavailable(error: DBAPIError):
     return body, 503, {"Retry-After": "2"}
 
 
-def ready():
-    """Readiness: the app can serve, its database answers (cheap)."""
+def database_answers() -> None:
+    """For /readyz: unreachable, it raises, and `unavailable` answers 503."""
     db.session.execute(text("SELECT 1"))
-    return {"status": "ready"}

@@ -1,6 +1,6 @@
 """The pages of the app, in one blueprint."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 
 bp = Blueprint("main", __name__)
 
@@ -14,3 +14,13 @@ def index():
 def health():
     """Cheap liveness check for the container healthchecks: no I/O."""
     return {"status": "ok"}
+
+
+@bp.get("/readyz")
+def ready():
+    """Readiness, not liveness: whether the app can serve now. Extensions
+    add their checks to app.extensions["readiness"] (the database does);
+    a failing one answers an error, and the orchestrator sends no traffic."""
+    for check in current_app.extensions.get("readiness", []):
+        check()
+    return {"status": "ready"}

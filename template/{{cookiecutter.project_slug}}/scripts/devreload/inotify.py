@@ -161,7 +161,7 @@ class NativeEvents:
         del self.watches[directory]
         return self.snapshot.forget(directory) | self.snapshot.update_dir(directory)
 
-    def look_again(self, burst) -> set[str]:
+    def look_again(self, burst, last: bool = False) -> set[str]:
         return self.changes()
 
     def close(self) -> None:

@@ -149,10 +149,11 @@ class Polling:
                 changed |= tier.run()
         return changed
 
-    def look_again(self, burst) -> set[str]:
-        """While a burst goes on: the hot files and the burst's directories."""
+    def look_again(self, burst, last: bool = False) -> set[str]:
+        """While a burst goes on: the hot files and the burst's directories;
+        at most every half interval, except for the `last` look."""
         now = time.monotonic()
-        if now < self.next_burst_look:
+        if now < self.next_burst_look and not last:
             return set()
         self.next_burst_look = now + self.burst_interval
         return self.poll_hot() | self._relist_changed(burst.dirs)

@@ -12,6 +12,7 @@ followed once, whatever the number of links to them (no loops).
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -20,6 +21,9 @@ from .rules import MARKERS, Rules
 # (mtime_ns, size, inode): an in-place write changes the first two, a save
 # by rename the third.
 Signature = tuple[int, int, int]
+# An mtime older than this is a file's own (unpacked or copied with its
+# times), not the time it was written here.
+RECENT_WRITE_SECONDS = 1.0
 
 
 def signature(stat: os.stat_result) -> Signature:
@@ -47,6 +51,15 @@ class Snapshot:
         self.loose: set[str] = set()  # imported files found by no walk
         self.version = 0  # moves when files or directories come or go
         self.watchers: list = []  # told of each directory watched or dropped
+
+    def written_at(self, paths: Iterable[str]) -> float:
+        """When the newest of `paths` was written, on the monotonic clock:
+        polling notices a write up to an interval late, and the quiet time
+        after it has begun by then. Now, unless a recent mtime says so."""
+        now = time.monotonic()
+        mtimes = [self.files[path][0] for path in paths if path in self.files]
+        age = time.time() - max(mtimes) / 1e9 if mtimes else 0.0
+        return now - age if 0.0 < age < RECENT_WRITE_SECONDS else now
 
     # -- looking again -------------------------------------------------------
     def walk(self) -> set[str]:

@@ -192,11 +192,17 @@ class Supervisor:
                 key.data()
 
     def settle(self, changed: set[str]) -> set[str]:
-        """Wait until a burst of changes is over: one reload per burst."""
-        burst = Burst(changed)
-        while not burst.over() and not self.stopping:
+        """Wait until a burst of changes is over: one reload per burst. Its
+        quiet time starts when the files were written, which polling sees
+        late; so the last look, that confirms the quiet, is never skipped."""
+        burst = Burst(changed, self.snapshot.written_at(changed))
+        while not self.stopping:
             self.wait(burst.time_left())
-            burst.add(self.watchers.look_again(burst))
+            ending = burst.over()
+            more = self.watchers.look_again(burst, last=ending)
+            burst.add(more, self.snapshot.written_at(more))
+            if ending and burst.over():
+                break
         return burst.changed
 
     # -- the loop ------------------------------------------------------------------

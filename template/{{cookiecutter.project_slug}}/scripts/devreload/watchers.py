@@ -83,9 +83,9 @@ class Watchers:
         """What changed: the events queued, the polls that are due."""
         return set().union(*(strategy.changes() for strategy in self.strategies))
 
-    def look_again(self, burst: Burst) -> set[str]:
-        """What changed since, where a burst goes on."""
-        return set().union(*(s.look_again(burst) for s in self.strategies))
+    def look_again(self, burst: Burst, last: bool = False) -> set[str]:
+        """What changed since, where a burst goes on (`last`: before it ends)."""
+        return set().union(*(s.look_again(burst, last) for s in self.strategies))
 
     def close(self) -> None:
         for strategy in self.strategies:
@@ -95,21 +95,25 @@ class Watchers:
 class Burst:
     """Changes that keep coming, until they are over."""
 
-    def __init__(self, changed: set[str]) -> None:
+    def __init__(self, changed: set[str], written_at: float | None = None) -> None:
         self.changed: set[str] = set()
         self.dirs: set[str] = set()  # where they happen, and the parents
         now = time.monotonic()
         self.deadline = now + MAX_BURST_SECONDS
-        self.add(changed)
+        self.quiet_from = now
+        self.add(changed, written_at)
 
-    def add(self, more: set[str]) -> None:
+    def add(self, more: set[str], written_at: float | None = None) -> None:
+        """More changes; the quiet time starts from when they were written
+        (default: now), which polling sees only later."""
         if more:
             self.changed |= more
             for directory in {os.path.dirname(path) for path in more}:
                 while directory not in self.dirs:
                     self.dirs.add(directory)
                     directory = os.path.dirname(directory)
-            self.quiet_from = time.monotonic() + QUIET_SECONDS
+            written_at = time.monotonic() if written_at is None else written_at
+            self.quiet_from = max(self.quiet_from, written_at + QUIET_SECONDS)
 
     def time_left(self) -> float:
         """Seconds until it is over, unless more changes come."""

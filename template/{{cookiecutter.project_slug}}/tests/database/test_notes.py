@@ -2,6 +2,7 @@
 
 from sqlalchemy import func, select
 
+from {{ cookiecutter.project_slug }} import create_app
 from {{ cookiecutter.project_slug }}.extensions import db
 from {{ cookiecutter.project_slug }}.models import Note
 
@@ -32,3 +33,11 @@ def test_an_empty_or_long_note_is_refused(client):
 
 def test_readiness_asks_the_database(client):
     assert client.get("/readyz").json == {"status": "ready"}
+
+
+def test_an_unreachable_database_means_not_ready_at_once():
+    nowhere = "postgresql+psycopg://user:password@127.0.0.1:9/nothing"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": nowhere})
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]

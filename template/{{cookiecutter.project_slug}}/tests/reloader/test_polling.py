@@ -61,6 +61,8 @@ def test_a_burst_woken_by_many_events_is_polled_at_the_interval(polling, root):
     polling.look_again(burst)
     write(root / "pkg" / "new.py")
     assert polling.look_again(burst) == set()  # too soon: events woke it
+    # The look that would end the burst is never skipped.
+    assert polling.look_again(burst, last=True) == {str(root / "pkg" / "new.py")}
 
 
 def test_polling_backs_off_to_stay_in_its_cpu_budget():

@@ -1,7 +1,9 @@
 """The record of watched files, and each way of looking again (snapshot.py)."""
 
 import os
+import time
 
+import pytest
 from devreload import snapshot as snapshot_module
 from devreload.rules import Rules
 from devreload.snapshot import Snapshot
@@ -122,3 +124,15 @@ def test_loose_files_are_watched(snapshot, tmp_path):
     with open(elsewhere, "a") as file:
         file.write("B = 2\n")
     assert snapshot.update(elsewhere) == {elsewhere}
+
+
+def test_a_recent_write_is_dated_by_its_mtime_an_old_one_is_not(snapshot, root):
+    views = str(root / "pkg" / "views.py")
+    for age, expected_age in [(0.3, 0.3), (3600, 0.0), (-5, 0.0)]:
+        os.utime(views, (time.time() - age, time.time() - age))
+        snapshot.walk()
+        expected = time.monotonic() - expected_age
+        assert snapshot.written_at([views]) == pytest.approx(expected, abs=0.05)
+    assert snapshot.written_at([str(root / "gone.py")]) == pytest.approx(
+        time.monotonic(), abs=0.05
+    )

@@ -60,7 +60,7 @@ class FakeWatcher:
     def changes(self):
         return self.looks.pop(0) if self.looks else set()
 
-    look_again = lambda self, burst: self.changes()  # noqa: E731
+    look_again = lambda self, burst, last=False: self.changes()  # noqa: E731
 
 
 # A thread started as C libraries do, outside `threading`; it ends when

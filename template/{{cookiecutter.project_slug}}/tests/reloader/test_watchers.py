@@ -57,6 +57,14 @@ def test_a_burst_ends_after_a_quiet_time(clock):
     assert burst.changed == {"a.py", "b.py"}
 
 
+def test_the_quiet_time_counts_from_the_write_polling_saw_late(clock):
+    assert Burst({"a.py"}, written_at=time.monotonic() - QUIET_SECONDS).over()
+    burst = Burst({"a.py"}, written_at=time.monotonic() - QUIET_SECONDS / 2)
+    assert burst.time_left() == pytest.approx(QUIET_SECONDS / 2)
+    burst.add({"b.py"}, written_at=time.monotonic() - QUIET_SECONDS)  # older
+    assert burst.time_left() == pytest.approx(QUIET_SECONDS / 2)
+
+
 def test_a_burst_that_never_ends_is_cut_short(clock):
     burst = Burst({"a.py"})
     elapsed = 0.0
