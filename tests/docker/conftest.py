@@ -57,14 +57,21 @@ def _require_engine(docker_client):
 def new_stack(tmp_path_factory, docker_client) -> Iterator[Callable[..., Stack]]:
     """Generate a project and wrap it in a Stack (not started).
 
-    At the end of the session, the images the stacks built are removed.
+    At the end of the session, what a stack left behind is taken down (a
+    `docker compose run` or `build` outside `Stack.running` makes networks
+    and volumes too), and the images the stacks built are removed.
     """
+    stacks: list[Stack] = []
 
     def _new_stack(**context: str) -> Stack:
         out = tmp_path_factory.mktemp("stack")
-        return Stack(generate_project(out, **context))
+        stacks.append(Stack(generate_project(out, **context)))
+        return stacks[-1]
 
     yield _new_stack
+    for stack in stacks:
+        if stack.leftovers():
+            stack.down()
     for image in docker_client.images.list():
         if any(tag.startswith(STACK_PREFIX) for tag in image.tags):
             with contextlib.suppress(docker.errors.APIError):

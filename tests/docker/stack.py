@@ -149,12 +149,14 @@ class Stack:
         )
 
     def leftovers(self) -> list[str]:
-        """Containers and networks of this Compose project still on the engine."""
+        """Containers, networks and volumes of this Compose project still on
+        the engine."""
         client = docker.from_env()
         label = {"label": f"com.docker.compose.project={self.name}"}
         containers = client.containers.list(all=True, filters=label)
         networks = client.networks.list(filters=label)
-        return [c.name for c in containers] + [n.name for n in networks]
+        volumes = client.volumes.list(filters=label)
+        return [c.name for c in containers + networks + volumes]
 
     def logs(self, service: str) -> str:
         return self.compose("logs", "--no-color", service, check=False).stdout

@@ -64,7 +64,7 @@ def test_devcontainer_up_opens_the_dev_service(
     finally:
         # The CLI names the Compose project after the folder, as Compose does.
         subprocess.run(
-            ["docker", "compose", "--profile", "*", "down", "--timeout", "5"],
+            ["docker", "compose", "--profile", "*", "down", "--volumes", "-t", "5"],
             cwd=stack.project,
             capture_output=True,
             check=False,

@@ -308,7 +308,8 @@ class Supervisor:
                 f"{len(self.hot.imported)} watched ones afresh"
             )
         self.preloaded = True
-        self.own_files = loaded_files()
+        if count:  # only newly imported modules change what it runs on
+            self.own_files = loaded_files()
 
     def banner(self) -> None:
         how = self.watchers.description
