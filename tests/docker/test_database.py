@@ -92,6 +92,12 @@ def stored(stack, service: str = "db") -> set[str]:
     return set(result.stdout.split())
 
 
+def server_messages(stack) -> str:
+    """What the dev server logged, but for its access log lines."""
+    lines = stack.logs("dev").splitlines()
+    return "\n".join(line for line in lines if '" 201 ' not in line)[-6000:]
+
+
 def ready(stack, service: str = "db") -> bool:
     check = ("exec", "-T", service, "pg_isready", "-q")
     return stack.compose(*check, check=False).returncode == 0
@@ -119,7 +125,8 @@ def test_a_restarted_database_means_fast_503s_then_recovery(dev):
         time.sleep(1)
     assert writes.failures, "the restart went unnoticed: nothing was tested"
     for seconds, what in writes.failures:
-        assert what.startswith("503 "), what  # a clean refusal: no hang, no traceback
+        # A clean refusal: no hang, no traceback (and, if not, what dev said).
+        assert what.startswith("503 "), f"{what}\n{server_messages(dev)}"
         assert "Traceback" not in what
         assert seconds < 3
     assert recovered[0] - back < 2, "no recovery within 2 s of the database being back"

@@ -1,22 +1,16 @@
-"""Host-owned files, attaching a debugger, and the deploy section."""
+"""Host-owned files and the deploy section."""
 
 from __future__ import annotations
 
-import json
 import os
-import socket
 import subprocess
-import uuid
 
 import yaml
 
 from tests.docker.stack import (
-    PROBE_VIEW,
     answers_ok,
-    serves,
     stand_in_user,
     wait_for,
-    write_in_place,
 )
 
 DEV_UP = "up --build --detach dev"
@@ -43,53 +37,6 @@ def test_the_generator_writes_the_users_ids(new_stack):
     env = new_stack().path(".env").read_text().splitlines()
     assert f"HOST_UID={os.getuid()}" in env
     assert f"HOST_GID={os.getgid()}" in env
-
-
-def dap_initialize(port: int) -> dict:
-    """Send a Debug Adapter Protocol `initialize` request; return the response."""
-    request = json.dumps(
-        {
-            "seq": 1,
-            "type": "request",
-            "command": "initialize",
-            "arguments": {"adapterID": "debugpy", "clientID": "template-tests"},
-        }
-    ).encode()
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(b"Content-Length: %d\r\n\r\n" % len(request) + request)
-        buffer = b""
-        while True:
-            while b"\r\n\r\n" not in buffer:
-                chunk = sock.recv(65536)
-                assert chunk, "the debug adapter closed the connection"
-                buffer += chunk
-            header, buffer = buffer.split(b"\r\n\r\n", 1)
-            length = int(header.split(b":")[1])
-            while len(buffer) < length:
-                buffer += sock.recv(65536)
-            message, buffer = json.loads(buffer[:length]), buffer[length:]
-            if message.get("type") == "response":
-                return message
-
-
-def test_debugpy_holds_nothing_and_attaches_again_after_a_reload(new_stack):
-    stack = new_stack()
-    stack.set_env(DEBUGPY="1")
-    with stack.running(DEV_UP):
-        # The app answers before any editor attaches: no waiting unless asked.
-        wait_for(lambda: answers_ok(stack.url("dev", "/healthz")), timeout=30)
-        assert "Waiting for a debugger" not in stack.logs("dev")
-
-        response = wait_for(lambda: dap_initialize(stack.debugpy_port), timeout=30)
-        assert response["command"] == "initialize"
-        assert response["success"] is True
-
-        views = stack.path(f"{stack.slug}/views.py")
-        marker = uuid.uuid4().hex
-        write_in_place(views, views.read_text() + PROBE_VIEW.format(marker=marker))
-        serves(stack, "/probe", marker)
-        response = wait_for(lambda: dap_initialize(stack.debugpy_port), timeout=30)
-        assert response["success"] is True
 
 
 def test_deploy_section_is_accepted_by_docker_stack_config(new_stack, tmp_path):

@@ -8,5 +8,6 @@ scripts/devserver.py is the entry point. Modules, by concern:
   each mode uses, and bursts of changes;
 - modules.py: which imported modules are watched or preloaded, fork safety;
 - supervisor.py: the loop; process.py: one server process's life;
-  serve.py: what runs in it.
+  serve.py: what runs in it; debugger.py: the editor's debugger (debugpy),
+  attached once for every server.
 """

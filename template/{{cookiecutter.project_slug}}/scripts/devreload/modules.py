@@ -54,7 +54,9 @@ def split_modules(
     return watched, installed
 
 
-def preload(names: Iterable[str], own_sockets: set[int]) -> tuple[int, str | None]:
+def preload(
+    names: Iterable[str], own_sockets: set[int], own_threads: set[int] = frozenset()
+) -> tuple[int, str | None]:
     """Import modules, one at a time, checking after each that forking is
     still safe: (how many were imported, why forking stopped being safe)."""
     missing = sorted(set(names) - set(sys.modules))
@@ -63,7 +65,7 @@ def preload(names: Iterable[str], own_sockets: set[int]) -> tuple[int, str | Non
             importlib.import_module(name)
         except (Exception, SystemExit):  # noqa: BLE001, S112 - the server shows it
             continue
-        hazard = fork_hazards(own_sockets)
+        hazard = fork_hazards(own_sockets, own_threads)
         if hazard:
             return (
                 0,
@@ -79,39 +81,53 @@ def loaded_files() -> set[str]:
     return {os.path.abspath(path) for path in paths if isinstance(path, str)}
 
 
-def fork_hazards(own_sockets: set[int]) -> str | None:
+def fork_hazards(
+    own_sockets: set[int], own_threads: set[int] = frozenset()
+) -> str | None:
     """What a forked child would share with this process and every other
     child: threads (Python's, and those started in C: BLAS and OpenMP
     pools, gRPC) and open sockets (database connections); None if nothing.
+    The process's own are not counted: its listening socket and, with
+    DEBUGPY=1, the debugger's threads and connection (debugpy makes them
+    anew in each forked child).
     """
     found = []
-    threads = _thread_count() - 1
+    threads = _thread_count(own_threads)
     if threads:
         found.append(f"{threads} thread{'s' if threads > 1 else ''} running")
-    sockets = _socket_count(own_sockets)
+    sockets = len(open_sockets() - own_sockets)
     if sockets:
         found.append(f"{sockets} socket{'s' if sockets > 1 else ''} open")
     return " and ".join(found) or None
 
 
-def _thread_count() -> int:
+def thread_ids() -> set[int]:
+    """The OS ids of this process's threads (empty without /proc)."""
     try:
-        return len(os.listdir("/proc/self/task"))  # every OS thread
+        return {int(tid) for tid in os.listdir("/proc/self/task")}
     except OSError:
-        return threading.active_count()  # no /proc: Python's threads only
+        return set()
 
 
-def _socket_count(own: set[int]) -> int:
+def _thread_count(own: set[int]) -> int:
+    """Threads besides the calling one and `own`: every OS thread."""
+    tids = thread_ids()
+    if not tids:
+        return threading.active_count() - 1  # no /proc: Python's threads only
+    return len(tids - own - {threading.get_native_id()})
+
+
+def open_sockets() -> set[int]:
+    """The descriptors of this process's open sockets."""
     try:
         fds = os.listdir("/proc/self/fd")
     except OSError:
-        return 0
-    count = 0
+        return set()
+    sockets = set()
     for fd in fds:
-        if int(fd) in own:
-            continue
         try:
-            count += os.readlink(f"/proc/self/fd/{fd}").startswith("socket:")
+            if os.readlink(f"/proc/self/fd/{fd}").startswith("socket:"):
+                sockets.add(int(fd))
         except OSError:
             continue  # closed meanwhile (the listing's own descriptor)
-    return count
+    return sockets

@@ -14,6 +14,7 @@ import errno
 import json
 import os
 import signal
+import stat
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -126,15 +127,26 @@ class ServerProcess:
 
 def close_fds_except(keep: set[int]) -> None:
     """Close what the child inherited from the supervisor but must not hold
-    (the watches, the other servers' pipes)."""
+    (the watches, the other servers' pipes). Sockets stay: the supervisor
+    holds none but the listening one and, with DEBUGPY=1, the debugger's,
+    whose objects debugpy keeps (closing their numbers under them could
+    close whatever reuses the number)."""
     try:
         fds = [int(fd) for fd in os.listdir("/proc/self/fd")]
     except OSError:
         fds = list(range(3, 256))
     for fd in fds:
-        if fd not in keep:
-            try:
-                os.close(fd)
-            except OSError as error:
-                if error.errno != errno.EBADF:
-                    raise
+        if fd in keep or is_socket(fd):
+            continue
+        try:
+            os.close(fd)
+        except OSError as error:
+            if error.errno != errno.EBADF:
+                raise
+
+
+def is_socket(fd: int) -> bool:
+    try:
+        return stat.S_ISSOCK(os.fstat(fd).st_mode)
+    except OSError:
+        return False

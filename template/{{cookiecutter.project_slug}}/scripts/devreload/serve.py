@@ -20,12 +20,11 @@ import selectors
 import signal
 import sys
 import threading
-import time
 import traceback
 from urllib.parse import urlsplit
 
 from .modules import installed_dirs, split_modules
-from .settings import Settings, env_flag
+from .settings import Settings
 
 # Seconds that in-flight requests get to finish after a reload.
 GRACE_SECONDS = 10
@@ -102,34 +101,6 @@ def serve_until_stopped(server, stop: threading.Event, wake_fds: list[int]) -> N
                     stop.set()
 
 
-def start_debugpy(host: str) -> None:
-    """Let an editor attach with debugpy (DEBUGPY=1), in every new server.
-
-    A reload ends the debugged process; the new server listens again on the
-    same port, so the editor attaches again. The adapter runs in-process so
-    that the port is freed with the old server. DEBUGPY_WAIT=1 holds the app
-    until an editor attaches.
-    """
-    if not env_flag("DEBUGPY", False):
-        return
-    import debugpy
-
-    port = int(os.environ.get("DEBUGPY_CONTAINER_PORT") or 5678)
-    deadline = time.monotonic() + GRACE_SECONDS
-    while True:  # the previous server may still hold the port for a moment
-        try:
-            debugpy.listen((host, port), in_process_debug_adapter=True)
-            break
-        except RuntimeError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-    print(f" * debugpy listening on port {port}", file=sys.stderr, flush=True)
-    if env_flag("DEBUGPY_WAIT", False):
-        print(" * Waiting for a debugger to attach", file=sys.stderr, flush=True)
-        debugpy.wait_for_client()
-
-
 def run(
     sock_fd: int,
     report_fd: int,
@@ -161,11 +132,7 @@ def run(
     signal.signal(signal.SIGINT, request_stop)
     # Werkzeug prints the debugger PIN in a process marked as reloaded.
     os.environ["WERKZEUG_RUN_MAIN"] = "true"
-    if failure:
-        app = error_app(RuntimeError(failure))
-    else:
-        start_debugpy(settings.host)
-        app = load_app()
+    app = error_app(RuntimeError(failure)) if failure else load_app()
     app = DebuggedApplication(app, evalex=True)
     app.trusted_hosts.append(settings.host)
     server = make_server(

@@ -1,6 +1,8 @@
 """The supervisor: owns the socket, watches the files, forks a server per reload.
 
-It stays single-threaded, so that forking it is safe. It loads `.env`
+It stays single-threaded, so that forking it is safe (with DEBUGPY=1,
+but for the debugger's threads, which debugpy makes anew in each fork: see
+debugger.py). It loads `.env`
 first, then, once the first server reported what the app imported, it
 imports the installed modules among them (Flask, and any heavy library), so
 that each reload forks a process that already has them and imports only the
@@ -26,8 +28,8 @@ import sysconfig
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from . import serve
-from .modules import loaded_files, preload
+from . import debugger, serve
+from .modules import loaded_files, open_sockets, preload, thread_ids
 from .polling import HotList
 from .process import ServerProcess
 from .rules import ENVIRONMENT_FILES, FROM_SCRATCH, REBUILD, RESTART, Rules
@@ -106,6 +108,9 @@ class Supervisor:
         )
         self.preloaded = False
         self.own_files: set[str] = set()  # changing one needs a fresh interpreter
+        # What forked servers may share: the socket, the debugger's threads.
+        self.own_sockets: set[int] = set()
+        self.own_threads: set[int] = set()
 
     # -- the whole life ------------------------------------------------------------
     def run(self) -> int:
@@ -130,9 +135,13 @@ class Supervisor:
             undo.callback(self.watchers.close)
             for fd in self.watchers.filenos():
                 self.selector.register(fd, selectors.EVENT_READ)
+            debugger.listen(self.settings.host, log)
+            self.own_sockets = open_sockets()
+            self.own_threads = thread_ids()
             self.own_files = loaded_files()
             self.banner()
             undo.callback(self.stop_servers)
+            self.wait_for_editor()
             self.start_server()
             yield
 
@@ -159,6 +168,14 @@ class Supervisor:
             os.close(wake_read)
             os.close(wake_write)
 
+    def wait_for_editor(self) -> None:
+        """DEBUGPY_WAIT=1: the first server starts once an editor attached."""
+        if not debugger.should_wait():
+            return
+        log("Waiting for a debugger to attach")
+        while not (self.stopping or debugger.attached()):
+            self.wait(0.1)
+
     def request_stop(self, *_args) -> None:
         self.stopping = True
 
@@ -182,7 +199,7 @@ class Supervisor:
             environment[PRELOAD_OFF_VARIABLE] = unsafe
         sock.set_inheritable(True)
         argv = [sys.executable, *sys.orig_argv[1:]]  # the same interpreter flags
-        os.execve(sys.executable, argv, environment)  # noqa: S606
+        debugger.execve(sys.executable, argv, environment)
 
     # -- waiting ---------------------------------------------------------------------
     def wait(self, timeout: float | None) -> None:
@@ -299,7 +316,7 @@ class Supervisor:
         """Import the installed modules the app imported, once."""
         if self.preload_off:
             return
-        count, hazard = preload(names, own_sockets={self.sock.fileno()})
+        count, hazard = preload(names, self.own_sockets, self.own_threads)
         if hazard:
             raise StartOver(f"Preloading off: {hazard}", preload_off=hazard)
         if count and not self.preloaded:

@@ -69,6 +69,13 @@ HAZARDS = {
         "import socket; kept = socket.socketpair(); own = {s.fileno() for s in kept}",
         "None",
     ),
+    # The debugger's (DEBUGPY=1), there before any module is preloaded.
+    "its own threads": (
+        "import _thread, time; _thread.start_new_thread(time.sleep, (30,)); "
+        "time.sleep(0.1); from devreload.modules import thread_ids; "
+        "own_threads = thread_ids()",
+        "None",
+    ),
 }
 
 
@@ -76,7 +83,8 @@ HAZARDS = {
 def test_fork_hazards_are_what_the_process_really_holds(opened, found):
     code = (
         f"{opened}\nfrom devreload.modules import fork_hazards\n"
-        "print(fork_hazards(globals().get('own', set())))"
+        "print(fork_hazards(globals().get('own', set()), "
+        "globals().get('own_threads', set())))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],

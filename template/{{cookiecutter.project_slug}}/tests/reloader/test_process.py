@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -31,6 +32,39 @@ def test_a_stopped_server_is_reaped():
     server.stop_and_wait(timeout=2)
     assert server.reaped()
     assert server.status in (0, -signal.SIGTERM)  # ended, and collected
+
+
+def test_a_server_closes_what_it_inherited_but_sockets():
+    """Pipes and watches are the supervisor's; sockets are only the listening
+    one and the debugger's (DEBUGPY=1), whose objects live on in the fork."""
+    read_end, write_end = os.pipe()
+    kept = socket.socketpair()
+    fds = {"pipe": read_end, "socket": kept[0].fileno()}
+
+    def serve(_report_fd: int, _parent_fd: int) -> int:
+        is_open = {name: _is_open(fd) for name, fd in fds.items()}
+        return 0 if is_open == {"pipe": False, "socket": True} else 3
+
+    server = ServerProcess(serve, keep_fds=[])
+    server.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.reaped() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert server.status == 0
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+        for sock in kept:
+            sock.close()
+
+
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
 
 
 SUPERVISOR = textwrap.dedent(

@@ -152,6 +152,6 @@ def test_preloaded_modules_count_as_the_supervisors_own(supervisor, root, monkey
     module = write(root / "harmless_module.py", "VALUE = 1\n")
     monkeypatch.syspath_prepend(str(root))
     # This process may hold other tests' sockets (a database's): not ours.
-    monkeypatch.setattr(modules, "fork_hazards", lambda own_sockets: None)
+    monkeypatch.setattr(modules, "fork_hazards", lambda *_owned: None)
     supervisor.preload(["harmless_module"])
     assert module in supervisor.own_files

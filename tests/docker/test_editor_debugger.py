@@ -1,0 +1,112 @@
+"""The editor's debugger (DEBUGPY=1): one attach survives every save.
+
+An editor, played by a small DAP client (tests/docker/dap.py) configured as
+.vscode/launch.json is, attaches once to the published port; each reload
+is offered to it as a child session, which gets the editor's breakpoints
+before the new server runs.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import uuid
+
+import pytest
+
+from tests.docker.dap import Editor
+from tests.docker.stack import (
+    PROBE_VIEW,
+    answers_ok,
+    get,
+    reloads,
+    serves,
+    stand_in_user,
+    wait_for,
+    wait_until_reloads,
+    write_in_place,
+)
+
+DEV_UP = "up --build --detach dev"
+
+
+def launch_configuration(stack) -> dict:
+    """The project's own attach configuration, pointed at the test's port and
+    directory (VS Code fills in ${workspaceFolder})."""
+    launch = json.loads(stack.path(".vscode/launch.json").read_text())
+    configuration = dict(launch["configurations"][0])
+    configuration["connect"] = {"host": "127.0.0.1", "port": stack.debugpy_port}
+    configuration["pathMappings"] = [
+        {**mapping, "localRoot": str(stack.project)}
+        for mapping in configuration["pathMappings"]
+    ]
+    return configuration
+
+
+def line_of(path, text: str) -> int:
+    return path.read_text().splitlines().index(text) + 1
+
+
+@pytest.fixture(scope="module")
+def debugged(new_stack):
+    """A dev stack with DEBUGPY=1, run as a non-root host user."""
+    stack = new_stack(project_name="Debug Shop")
+    uid, gid = stand_in_user(stack.project)
+    stack.set_env(DEBUGPY="1", HOST_UID=str(uid), HOST_GID=str(gid))
+    with stack.running(DEV_UP):
+        wait_for(lambda: answers_ok(stack.url("dev", "/healthz")), timeout=120)
+        yield stack
+
+
+def test_the_debugger_port_is_published_on_loopback_only(debugged):
+    ports = debugged.container("dev").attrs["NetworkSettings"]["Ports"]["5678/tcp"]
+    assert {binding["HostIp"] for binding in ports} == {"127.0.0.1"}
+
+
+def test_one_attach_stops_at_a_breakpoint_after_every_save(debugged):
+    stack = debugged
+    views = stack.path(f"{stack.slug}/views.py")
+    original = views.read_text()
+    # Saved before any editor attached: the server does not wait for one.
+    first = uuid.uuid4().hex
+    write_in_place(views, original + PROBE_VIEW.format(marker=first))
+    serves(stack, "/probe", first)
+    assert "Waiting for a debugger" not in stack.logs("dev")
+
+    editor = Editor("127.0.0.1", stack.debugpy_port, launch_configuration(stack))
+    try:
+        editor.attach()
+        editor.next_child()  # the server running when the editor attached
+        line = line_of(views, f"    return {first!r}")
+        editor.set_breakpoints(str(views), [line])
+        with concurrent.futures.ThreadPoolExecutor() as pool:
+            for _ in range(3):
+                marker = uuid.uuid4().hex
+                before = reloads(stack)
+                write_in_place(views, original + PROBE_VIEW.format(marker=marker))
+                wait_until_reloads(stack, before)
+                child = editor.next_child()  # offered, with the breakpoint
+                page = pool.submit(get, stack.url("dev", "/probe"), timeout=60)
+                thread, frame = child.stopped_at()
+                assert (frame["source"]["path"], frame["line"]) == (str(views), line)
+                assert not page.done()  # held at the breakpoint
+                child.connection.call("continue", threadId=thread)
+                assert page.result().text == marker
+        assert len(editor.sessions) == 5  # one attach, four servers offered
+    finally:
+        editor.close()
+
+
+def test_debugpy_wait_holds_the_first_server_until_an_editor_attaches(new_stack):
+    stack = new_stack()
+    stack.set_env(DEBUGPY="1", DEBUGPY_WAIT="1")
+    with stack.running(DEV_UP):
+        wait_for(lambda: "Waiting for a debugger" in stack.logs("dev"), timeout=120)
+        assert not answers_ok(stack.url("dev", "/healthz"))
+        editor = Editor("127.0.0.1", stack.debugpy_port, launch_configuration(stack))
+        try:
+            editor.attach()
+            editor.next_child()
+            wait_for(lambda: answers_ok(stack.url("dev", "/healthz")), timeout=30)
+        finally:
+            editor.close()
