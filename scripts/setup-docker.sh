@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Make a bare Linux machine ready for the Docker tests: a running engine,
-# the Compose v2 plugin, the base image and bindfs. Idempotent; every step
-# is skipped where it is already done (a developer's machine with Docker is
-# untouched).
+# the Compose v2 plugin, the base image, bindfs and a headless browser.
+# Idempotent; every step is skipped where it is already done (a developer's
+# machine with Docker is untouched).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -100,8 +100,22 @@ ensure_bindfs() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bindfs >/dev/null
 }
 
+# The browser tests' headless Chromium and its driver, from Debian (no
+# browser download: the tests use these).
+ensure_browser() {
+  if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then
+    return
+  fi
+  need_root "install chromium and chromium-driver"
+  log "installing chromium and chromium-driver"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    chromium chromium-driver fonts-dejavu-core >/dev/null
+}
+
 ensure_engine
 ensure_compose
 ensure_base_images
 ensure_bindfs
+ensure_browser
 log "ready: $(docker version --format 'engine {{.Server.Version}}'), $(docker compose version --short 2>/dev/null || true), ${STAND_INS[*]%%=*}"

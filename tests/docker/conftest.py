@@ -16,6 +16,7 @@ import docker
 import pytest
 
 from tests.conftest import generate_project
+from tests.docker.browser import browser_problem, start_browser
 from tests.docker.stack import (
     STACK_PREFIX,
     Stack,
@@ -46,6 +47,19 @@ def docker_client() -> docker.DockerClient:
             pytest.fail(f"CI is set and {problem}: {HOW_TO_GET_AN_ENGINE}")
         pytest.skip(f"{problem}: {HOW_TO_GET_AN_ENGINE}")
     return docker.from_env()
+
+
+@pytest.fixture
+def browser():
+    """A headless Chromium, fresh for each test (no cookie carried over)."""
+    problem = browser_problem()
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set and {problem}: run scripts/setup-docker.sh")
+        pytest.skip(f"{problem}: run scripts/setup-docker.sh")
+    driver = start_browser()
+    yield driver
+    driver.quit()
 
 
 @pytest.fixture(autouse=True)

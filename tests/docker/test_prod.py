@@ -77,6 +77,18 @@ def test_prod_hides_errors(prod):
     assert_no_debug_exposed(prod)
 
 
+def test_the_500_page_in_a_browser_loads_nothing_and_runs_no_script(prod, browser):
+    browser.get(prod.url("prod", "/boom"))
+    assert "Internal Server Error" in browser.page_source
+    loaded = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(r => r.name)"
+    )
+    # Nothing the page asked for (the browser asks for a favicon by itself).
+    assert [url for url in loaded if not url.endswith("/favicon.ico")] == []
+    assert browser.execute_script("return document.scripts.length") == 0
+    assert "__debugger__" not in browser.page_source
+
+
 def run_in(stack, *command: str) -> str:
     return stack.compose("exec", "-T", "prod", *command).stdout.strip()
 

@@ -94,11 +94,13 @@ def serve_until_stopped(server, stop: threading.Event, wake_fds: list[int]) -> N
         for fd in wake_fds:
             selector.register(fd, selectors.EVENT_READ)
         while not stop.is_set():
-            for key, _ in selector.select():
-                if key.fileobj is server.socket:
-                    server.handle_request()
-                else:  # a stop signal, or the supervisor's end of file
-                    stop.set()
+            ready = [key.fileobj for key, _ in selector.select()]
+            # A stop signal, or the supervisor's end of file, comes first: a
+            # connection that came with it is left to the next server.
+            if stop.is_set() or any(fd is not server.socket for fd in ready):
+                stop.set()
+            else:
+                server.handle_request()
 
 
 def run(
