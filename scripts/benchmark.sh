@@ -5,12 +5,13 @@
 #   scripts/benchmark.sh builds [--out docs]            image builds, uv and pip
 #                                                       (empties the build cache)
 #   scripts/benchmark.sh startup [--runs 5 ...]         `up dev` to serving
+#   scripts/benchmark.sh debugger [--edits 20 ...]      reloads with DEBUGPY=1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 benchmark=reloaders
 case "${1:-}" in
-  reloaders | builds | startup) benchmark="$1"; shift ;;
+  reloaders | builds | startup | debugger) benchmark="$1"; shift ;;
 esac
 
 if [ ! -x .venv/bin/python ]; then

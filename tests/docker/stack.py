@@ -319,6 +319,13 @@ def wait_until_reloads(stack: Stack, before: int, timeout: float = 10) -> int:
     return wait_for(lambda: (n := reloads(stack)) > before and n, timeout)
 
 
+def save_and_wait_for_reload(stack: Stack, path: Path, text: str) -> None:
+    """Write `path` in place; wait until the dev server reloaded for it."""
+    before = reloads(stack)
+    write_in_place(path, text)
+    wait_until_reloads(stack, before)
+
+
 def wait_until_quiet(stack: Stack, quiet: float = 2.0, timeout: float = 60) -> int:
     """Wait until no reload happened for `quiet` seconds; the reloads so far."""
     deadline = time.monotonic() + timeout

@@ -25,11 +25,10 @@ from tests.docker.browser import (
 from tests.docker.stack import (
     PROBE_VIEW,
     answers_ok,
-    reloads,
+    save_and_wait_for_reload,
     serves,
+    stand_in_user,
     wait_for,
-    wait_until_reloads,
-    write_in_place,
 )
 
 SECRET_VIEW = """
@@ -47,17 +46,15 @@ BREAKAGES = {
 
 @pytest.fixture(scope="module")
 def dev(new_stack):
+    """The default project's dev service, run as a non-root host user (whose
+    name, unknown in the container, goes into the PIN)."""
     stack = new_stack(project_name="Browser Shop")
     stack.append(f"{stack.slug}/views.py", SECRET_VIEW)
+    uid, gid = stand_in_user(stack.project)
+    stack.set_env(HOST_UID=str(uid), HOST_GID=str(gid))
     with stack.running("up --build --detach dev"):
         wait_for(lambda: answers_ok(stack.url("dev", "/healthz")), timeout=120)
         yield stack
-
-
-def save_and_wait_for_reload(stack, path, text: str) -> None:
-    before = reloads(stack)
-    write_in_place(path, text)
-    wait_until_reloads(stack, before)
 
 
 def show_secret_plus_one(browser, stack) -> str:

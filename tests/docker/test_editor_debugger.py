@@ -19,11 +19,10 @@ from tests.docker.stack import (
     PROBE_VIEW,
     answers_ok,
     get,
-    reloads,
+    save_and_wait_for_reload,
     serves,
     stand_in_user,
     wait_for,
-    wait_until_reloads,
     write_in_place,
 )
 
@@ -82,9 +81,8 @@ def test_one_attach_stops_at_a_breakpoint_after_every_save(debugged):
         with concurrent.futures.ThreadPoolExecutor() as pool:
             for _ in range(3):
                 marker = uuid.uuid4().hex
-                before = reloads(stack)
-                write_in_place(views, original + PROBE_VIEW.format(marker=marker))
-                wait_until_reloads(stack, before)
+                text = original + PROBE_VIEW.format(marker=marker)
+                save_and_wait_for_reload(stack, views, text)
                 child = editor.next_child()  # offered, with the breakpoint
                 page = pool.submit(get, stack.url("dev", "/probe"), timeout=60)
                 thread, frame = child.stopped_at()

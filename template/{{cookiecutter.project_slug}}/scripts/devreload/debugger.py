@@ -62,7 +62,7 @@ def execve(path: str, argv: list[str], environment: dict[str, str]) -> None:
 
 def should_wait() -> bool:
     """DEBUGPY_WAIT=1: no server before an editor attached."""
-    return env_flag("DEBUGPY", False) and env_flag("DEBUGPY_WAIT", False)
+    return env_flag("DEBUGPY_WAIT", False)
 
 
 def attached() -> bool:

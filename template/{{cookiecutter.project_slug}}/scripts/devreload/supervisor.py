@@ -1,15 +1,14 @@
 """The supervisor: owns the socket, watches the files, forks a server per reload.
 
-It stays single-threaded, so that forking it is safe (with DEBUGPY=1,
-but for the debugger's threads, which debugpy makes anew in each fork: see
-debugger.py). It loads `.env`
-first, then, once the first server reported what the app imported, it
-imports the installed modules among them (Flask, and any heavy library), so
-that each reload forks a process that already has them and imports only the
-project's own: a reload costs milliseconds, not the seconds a heavy import
-takes. When that is no longer true (installed packages changed, `.env`
-changed, a file the supervisor itself imported changed) it starts over
-from scratch (exec), keeping the socket.
+It stays single-threaded, so that forking it is safe (with DEBUGPY=1, but
+for the debugger's threads, which debugpy makes anew in each fork: see
+debugger.py). It loads `.env` first, then, once the first server reported
+what the app imported, it imports the installed modules among them (Flask,
+and any heavy library), so that each reload forks a process that already
+has them and imports only the project's own: a reload costs milliseconds,
+not the seconds a heavy import takes. When that is no longer true
+(installed packages changed, `.env` changed, a file the supervisor itself
+imported changed) it starts over from scratch (exec), keeping the socket.
 
 The loop waits on one selector: the watchers' events, the server's
 reports, and signals (through a wake-up pipe); and, when a watcher polls,
@@ -135,13 +134,14 @@ class Supervisor:
             undo.callback(self.watchers.close)
             for fd in self.watchers.filenos():
                 self.selector.register(fd, selectors.EVENT_READ)
-            debugger.listen(self.settings.host, log)
+            debugging = debugger.listen(self.settings.host, log)
             self.own_sockets = open_sockets()
             self.own_threads = thread_ids()
             self.own_files = loaded_files()
             self.banner()
             undo.callback(self.stop_servers)
-            self.wait_for_editor()
+            if debugging and debugger.should_wait():
+                self.wait_for_editor()
             self.start_server()
             yield
 
@@ -170,8 +170,6 @@ class Supervisor:
 
     def wait_for_editor(self) -> None:
         """DEBUGPY_WAIT=1: the first server starts once an editor attached."""
-        if not debugger.should_wait():
-            return
         log("Waiting for a debugger to attach")
         while not (self.stopping or debugger.attached()):
             self.wait(0.1)
