@@ -123,9 +123,10 @@ class Session:
     connection: Connection
     configuration: dict
     breakpoints: dict[str, list[int]]
+    capabilities: dict = field(default_factory=lambda: dict(CAPABILITIES))
 
     def start(self) -> None:
-        self.connection.call("initialize", **CAPABILITIES)
+        self.connection.call("initialize", **self.capabilities)
         attach = self.connection.request("attach", **self.configuration)
         self.connection.event("initialized")
         for path, lines in self.breakpoints.items():
@@ -209,5 +210,9 @@ class Editor:
             self.children.put(child)
 
     def close(self) -> None:
+        """Detach as an editor does: each session says so, then hangs up."""
         for session in self.sessions:
+            if session.connection.alive:
+                with contextlib.suppress(AssertionError, queue.Empty, OSError):
+                    session.connection.call("disconnect", timeout=5)
             session.connection.close()

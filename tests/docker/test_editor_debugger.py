@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from tests.docker.dap import Editor
+from tests.docker.dap import CAPABILITIES, Connection, Editor, Session
 from tests.docker.stack import (
     PROBE_VIEW,
     answers_ok,
@@ -27,6 +27,21 @@ from tests.docker.stack import (
 )
 
 DEV_UP = "up --build --detach dev"
+# The dev servers running in the dev container (the supervisor's children).
+SERVERS = """
+import os
+def read(pid):  # (argv, state, parent); nothing for a process gone meanwhile
+    try:
+        argv = open(f"/proc/{pid}/cmdline").read().split("\\0")[:-1]
+        state, parent = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[:2]
+    except OSError:
+        return [], "", ""
+    return argv, state, parent
+SERVER = "scripts/devserver.py"
+procs = {pid: read(pid) for pid in os.listdir("/proc") if pid.isdigit()}
+ours = {pid for pid, (argv, _, _) in procs.items() if argv[-1:] == [SERVER]}
+print(sum(procs[pid][2] in ours and procs[pid][1] != "Z" for pid in ours))
+"""
 
 
 def launch_configuration(stack) -> dict:
@@ -60,6 +75,34 @@ def debugged(new_stack):
 def test_the_debugger_port_is_published_on_loopback_only(debugged):
     ports = debugged.container("dev").attrs["NetworkSettings"]["Ports"]["5678/tcp"]
     assert {binding["HostIp"] for binding in ports} == {"127.0.0.1"}
+
+
+def test_an_editor_that_takes_no_child_session_is_told_why_nothing_serves(
+    debugged,
+):
+    """Without `startDebugging`, a new server waits for the editor forever:
+    the log says why; once the editor is gone, the next save serves, and the
+    server left waiting ends."""
+    stack = debugged
+    views = stack.path(f"{stack.slug}/views.py")
+    original = views.read_text()
+    plain = Session(
+        Connection("127.0.0.1", stack.debugpy_port),
+        launch_configuration(stack),
+        breakpoints={},
+        capabilities={**CAPABILITIES, "supportsStartDebuggingRequest": False},
+    )
+    plain.start()
+    write_in_place(views, original + PROBE_VIEW.format(marker=uuid.uuid4().hex))
+    wait_for(lambda: "The new server waits for the debugger" in stack.logs("dev"))
+    plain.connection.call("disconnect")
+    plain.connection.close()
+    marker = uuid.uuid4().hex
+    write_in_place(views, original + PROBE_VIEW.format(marker=marker))
+    serves(stack, "/probe", marker)
+    count = ("exec", "-T", "dev", "python", "-c", SERVERS)
+    wait_for(lambda: stack.compose(*count).stdout.strip() == "1", timeout=10)
+    write_in_place(views, original)
 
 
 def test_one_attach_stops_at_a_breakpoint_after_every_save(debugged):

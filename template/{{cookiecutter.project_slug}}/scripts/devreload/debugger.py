@@ -5,12 +5,14 @@ each fork, and offers every new server to the attached editor as a child
 session, with the editor's breakpoints (VS Code lists it under the dev
 server). While an editor is attached, a new server runs once the editor
 has configured it, so a breakpoint set before a save is hit after it;
-without one, servers run at once.
+without one, servers run at once. An editor that does not take child
+sessions leaves the new server waiting: the supervisor says so.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -46,11 +48,20 @@ def listen(host: str, log: Callable[[str], None]) -> bool:
                 )
                 return False
             time.sleep(0.1)
+    # A new server waits inside os.fork() until the editor took it: a save
+    # meanwhile stops it with SIGTERM, which must end it then too.
+    os.register_at_fork(after_in_child=stop_signals_by_default)
     log(
         f"debugpy listening on port {port}: attach once, each reload is offered "
         "to your editor as a child session"
     )
     return True
+
+
+def stop_signals_by_default() -> None:
+    signal.set_wakeup_fd(-1)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, signal.SIG_DFL)
 
 
 def execve(path: str, argv: list[str], environment: dict[str, str]) -> None:

@@ -24,6 +24,7 @@ import signal
 import socket
 import sys
 import sysconfig
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -37,6 +38,9 @@ from .snapshot import Snapshot
 from .watchers import Burst, Watchers
 
 SOCKET_FD_VARIABLE = "DEVRELOAD_SOCKET_FD"
+# A new server that has not reported after this long, while an editor is
+# attached, is held by the debugger: worth a word.
+HELD_SECONDS = 5.0
 PRELOAD_OFF_VARIABLE = "DEVRELOAD_PRELOAD_OFF"
 
 
@@ -99,6 +103,7 @@ class Supervisor:
         self.retired: list[ServerProcess] = []  # finishing their last requests
         self.stopping = False
         self.serving_failure = False  # the current server only explains one
+        self.held_since: float | None = None  # started under an editor, silent
         # Found unsafe before the last exec, or switched off by the user.
         self.found_unsafe = os.environ.pop(PRELOAD_OFF_VARIABLE, None)
         self.environment.pop(PRELOAD_OFF_VARIABLE, None)
@@ -142,7 +147,8 @@ class Supervisor:
             undo.callback(self.stop_servers)
             if debugging and debugger.should_wait():
                 self.wait_for_editor()
-            self.start_server()
+            if not self.stopping:
+                self.start_server()
             yield
 
     @contextlib.contextmanager
@@ -200,6 +206,14 @@ class Supervisor:
         debugger.execve(sys.executable, argv, environment)
 
     # -- waiting ---------------------------------------------------------------------
+    def timeout(self) -> float | None:
+        """Until the next poll is due, or a held server is worth a word."""
+        timeout = self.watchers.timeout()
+        if self.held_since is None:
+            return timeout
+        left = max(0.0, self.held_since + HELD_SECONDS - time.monotonic())
+        return left if timeout is None else min(timeout, left)
+
     def wait(self, timeout: float | None) -> None:
         """Until events, a report, a signal, or `timeout` (None: no limit)."""
         for key, _ in self.selector.select(timeout):
@@ -223,9 +237,10 @@ class Supervisor:
     # -- the loop ------------------------------------------------------------------
     def loop(self) -> None:
         while not self.stopping:
-            self.wait(self.watchers.timeout())
+            self.wait(self.timeout())
             changed = self.watchers.changes()
             self.collect_servers()
+            self.explain_held_server()
             if changed and not self.stopping:
                 self.reload(self.settle(changed))
 
@@ -270,6 +285,7 @@ class Supervisor:
             )
 
         self.server = self.new_server(serve_app, keep_fds=[self.sock.fileno()])
+        self.held_since = time.monotonic() if debugger.attached() else None
         self.server.start()
         self.selector.register(
             self.server.reports, selectors.EVENT_READ, self.read_reports(self.server)
@@ -283,6 +299,8 @@ class Supervisor:
 
     def read_reports(self, server: ServerProcess) -> Callable[[], None]:
         def read() -> None:
+            if server is self.server:
+                self.held_since = None  # it runs
             for report in server.reports.read():
                 self.hot.set_imported(report["watched"])
                 self.snapshot.set_loose(report["watched"])
@@ -302,6 +320,16 @@ class Supervisor:
                 failure=f"The server process ended (exit code {status}): the dev "
                 "server's log says why (docker compose logs dev). Save a file to "
                 "start it again."
+            )
+
+    def explain_held_server(self) -> None:
+        held = self.held_since
+        if held is not None and time.monotonic() - held >= HELD_SECONDS:
+            self.held_since = None
+            log(
+                "The new server waits for the debugger: stopped at a breakpoint, or "
+                "your editor did not take it as a child session (it must follow "
+                "subprocesses, as VS Code does). Detach the editor and save again"
             )
 
     def stop_servers(self) -> None:
