@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -213,6 +214,56 @@ class Load:
             self.stop.set()
             for worker in workers:
                 worker.join()
+
+
+# Every process of a container, as JSON (run inside it): its id, parent,
+# state, command line, and how many sockets it holds.
+PROCESSES = """
+import json, os
+found = []
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        state, parent = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[:2]
+        argv = open(f"/proc/{pid}/cmdline").read().split("\\0")[:-1]
+    except OSError:
+        continue  # gone meanwhile
+    links = []
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        fds = []  # another user's: its sockets are not counted
+    for fd in fds:
+        try:
+            links.append(os.readlink(f"/proc/{pid}/fd/{fd}"))
+        except OSError:
+            continue  # closed meanwhile
+    sockets = sum(link.startswith("socket:") for link in links)
+    found.append(dict(pid=int(pid), parent=int(parent), state=state, argv=argv,
+                      sockets=sockets))
+print(json.dumps(found))
+"""
+DEV_SERVER = "scripts/devserver.py"
+
+
+def processes(stack: Stack, service: str = "dev") -> list[dict]:
+    """The processes running in the service's container (see PROCESSES)."""
+    result = stack.compose("exec", "-T", service, "python", "-c", PROCESSES)
+    return json.loads(result.stdout)
+
+
+def dev_supervisor_and_servers(stack: Stack) -> tuple[dict, list[dict]]:
+    """The dev server's supervisor, and the live servers it forked."""
+    ours = [
+        p
+        for p in processes(stack)
+        if p["argv"][-1:] == [DEV_SERVER] and "python" in p["argv"][0]  # not init
+    ]
+    pids = {p["pid"] for p in ours}
+    (supervisor,) = [p for p in ours if p["parent"] not in pids]
+    servers = [
+        p for p in ours if p["parent"] == supervisor["pid"] and p["state"] != "Z"
+    ]
+    return supervisor, servers
 
 
 def wait_for(

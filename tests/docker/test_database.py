@@ -21,6 +21,7 @@ from tests.docker.stack import (
     PROBE_VIEW,
     Load,
     answers_ok,
+    dev_supervisor_and_servers,
     get,
     serves,
     wait_for,
@@ -28,17 +29,6 @@ from tests.docker.stack import (
 )
 from tests.docker.test_prod import prod_serving
 
-# The supervisor's open sockets, from /proc (run inside the dev container).
-SUPERVISOR_SOCKETS = """
-import os
-for pid in filter(str.isdigit, os.listdir("/proc")):
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    command = open(f"/proc/{pid}/cmdline").read()
-    if fields[1] == "1" and "scripts/devserver.py" in command:
-        fds = f"/proc/{pid}/fd"
-        links = [os.readlink(f"{fds}/{fd}") for fd in os.listdir(fds)]
-        print(sum(link.startswith("socket:") for link in links))
-"""
 BROKEN_MIGRATION = '''"""A migration that fails."""
 
 from alembic import op
@@ -162,8 +152,8 @@ def test_dev_reloads_during_writes_fail_no_request_and_share_no_connection(dev):
     assert writes.acknowledged <= stored(dev)
     # The supervisor preloaded SQLAlchemy and psycopg, and holds only its
     # listening socket: no database connection for forked servers to share.
-    sockets = dev.compose("exec", "-T", "dev", "python", "-c", SUPERVISOR_SOCKETS)
-    assert sockets.stdout.split() == ["1"]
+    supervisor, _ = dev_supervisor_and_servers(dev)
+    assert supervisor["sockets"] == 1  # its listening socket, no connection
     assert "Preloaded" in dev.logs("dev")
 
 

@@ -18,6 +18,7 @@ from tests.docker.dap import CAPABILITIES, Connection, Editor, Session
 from tests.docker.stack import (
     PROBE_VIEW,
     answers_ok,
+    dev_supervisor_and_servers,
     get,
     save_and_wait_for_reload,
     serves,
@@ -27,21 +28,6 @@ from tests.docker.stack import (
 )
 
 DEV_UP = "up --build --detach dev"
-# The dev servers running in the dev container (the supervisor's children).
-SERVERS = """
-import os
-def read(pid):  # (argv, state, parent); nothing for a process gone meanwhile
-    try:
-        argv = open(f"/proc/{pid}/cmdline").read().split("\\0")[:-1]
-        state, parent = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[:2]
-    except OSError:
-        return [], "", ""
-    return argv, state, parent
-SERVER = "scripts/devserver.py"
-procs = {pid: read(pid) for pid in os.listdir("/proc") if pid.isdigit()}
-ours = {pid for pid, (argv, _, _) in procs.items() if argv[-1:] == [SERVER]}
-print(sum(procs[pid][2] in ours and procs[pid][1] != "Z" for pid in ours))
-"""
 
 
 def launch_configuration(stack) -> dict:
@@ -100,8 +86,8 @@ def test_an_editor_that_takes_no_child_session_is_told_why_nothing_serves(
     marker = uuid.uuid4().hex
     write_in_place(views, original + PROBE_VIEW.format(marker=marker))
     serves(stack, "/probe", marker)
-    count = ("exec", "-T", "dev", "python", "-c", SERVERS)
-    wait_for(lambda: stack.compose(*count).stdout.strip() == "1", timeout=10)
+    # The server left waiting ended with its SIGTERM: only the new one runs.
+    wait_for(lambda: len(dev_supervisor_and_servers(stack)[1]) == 1, timeout=10)
     write_in_place(views, original)
 
 

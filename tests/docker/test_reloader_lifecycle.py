@@ -12,8 +12,10 @@ import pytest
 from tests.docker.stack import (
     PROBE_VIEW,
     answers_ok,
+    dev_supervisor_and_servers,
     get,
     install_in_dev,
+    processes,
     serves,
     shows_error_until_fixed,
     wait_for,
@@ -70,24 +72,6 @@ print(json.dumps({
     "log": open(log.name).read(),
 }))
 """
-ZOMBIES = """
-import os
-for pid in filter(str.isdigit, os.listdir("/proc")):
-    try:
-        stat = open(f"/proc/{pid}/stat").read()
-    except OSError:
-        continue
-    if stat.rsplit(")", 1)[1].split()[0] == "Z":
-        print(stat)
-"""
-SUPERVISOR_COMMAND_LINE = """
-import os
-for pid in filter(str.isdigit, os.listdir("/proc")):
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    command = open(f"/proc/{pid}/cmdline").read().split("\\0")
-    if fields[1] == "1" and "scripts/devserver.py" in command:
-        print(" ".join(command))
-"""
 
 
 @pytest.fixture(scope="module")
@@ -129,8 +113,9 @@ def test_a_killed_supervisor_leaves_no_server_behind(dev):
 
 def test_a_restart_from_scratch_leaves_no_zombie_and_keeps_interpreter_flags(dev):
     restart_from_scratch(dev)
-    assert in_dev(dev, ZOMBIES) == ""
-    assert "python -X utf8 scripts/devserver.py" in in_dev(dev, SUPERVISOR_COMMAND_LINE)
+    assert [p for p in processes(dev) if p["state"] == "Z"] == []
+    supervisor, _ = dev_supervisor_and_servers(dev)
+    assert supervisor["argv"][1:] == ["-X", "utf8", "scripts/devserver.py"]
 
 
 def test_an_in_project_virtualenv_is_ignored_and_keeps_preload_on(dev):
