@@ -8,18 +8,17 @@ sent.
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import subprocess
 import time
 import uuid
-from dataclasses import dataclass, field
 
 import pytest
 import requests
 
 from tests.docker.stack import (
     PROBE_VIEW,
-    Load,
     answers_ok,
     dev_supervisor_and_servers,
     get,
@@ -28,6 +27,7 @@ from tests.docker.stack import (
     write_in_place,
 )
 from tests.docker.test_prod import prod_serving
+from tests.docker.traffic import OK, Traffic, ask, explain, send_and_hang_up
 
 BROKEN_MIGRATION = '''"""A migration that fails."""
 
@@ -48,44 +48,21 @@ def downgrade():
 '''
 
 
-@dataclass
-class Writes(Load):
-    """Notes posted from a few threads until stopped; what came back."""
-
-    sent: set[str] = field(default_factory=set)
-    acknowledged: set[str] = field(default_factory=set)
-    failures: list[tuple[float, str]] = field(default_factory=list)  # (seconds, what)
-    successes: list[float] = field(default_factory=list)  # when each came back
-    pause = 0.02
-
-    def once(self) -> None:
-        text = uuid.uuid4().hex
-        self.sent.add(text)
-        started = time.monotonic()
-        try:
-            response = requests.post(self.url, json={"text": text}, timeout=15)
-        except requests.RequestException as error:
-            self.failures.append((time.monotonic() - started, repr(error)))
-            return
-        if response.status_code == 201 and response.json()["text"] == text:
-            self.acknowledged.add(text)
-            self.successes.append(time.monotonic())
-        else:
-            what = f"{response.status_code} {response.text}"
-            self.failures.append((time.monotonic() - started, what))
+def sql(stack, service: str, query: str) -> list[str]:
+    """The rows of a query, run with psql in the database's container."""
+    psql = 'psql -At -U "$POSTGRES_USER" -d "$POSTGRES_DB" -c "$0"'
+    return stack.compose("exec", "-T", service, "sh", "-c", psql, query).stdout.split()
 
 
 def stored(stack, service: str = "db") -> set[str]:
-    """The texts of every note in the database, read with psql."""
-    query = 'psql -At -U "$POSTGRES_USER" -d "$POSTGRES_DB" -c "SELECT text FROM notes"'
-    result = stack.compose("exec", "-T", service, "sh", "-c", query)
-    return set(result.stdout.split())
+    """The texts of every note in the database."""
+    return set(sql(stack, service, "SELECT text FROM notes"))
 
 
-def server_messages(stack) -> str:
-    """What the dev server logged, but for its access log lines."""
-    lines = stack.logs("dev").splitlines()
-    return "\n".join(line for line in lines if '" 201 ' not in line)[-6000:]
+def stored_twice(stack, service: str) -> list[str]:
+    """The texts of notes stored more than once (a retried write duplicated)."""
+    query = "SELECT text FROM notes GROUP BY text HAVING count(*) > 1"
+    return sql(stack, service, query)
 
 
 def ready(stack, service: str = "db") -> bool:
@@ -104,28 +81,25 @@ def dev(new_stack):
 
 
 def test_a_restarted_database_means_fast_503s_then_recovery(dev):
-    writes = Writes(dev.url("dev", "/notes"))
-    with writes.running():
+    with Traffic(dev.url("dev", "/notes")).running() as traffic:
         time.sleep(1)
         dev.compose("restart", "db")
         back = wait_for(lambda: ready(dev) and time.monotonic(), timeout=60, pause=0.05)
-        recovered = wait_for(
-            lambda: [t for t in writes.successes if t > back], timeout=10, pause=0.05
-        )
+        recovered = wait_for(lambda: traffic.good_after(back), timeout=10, pause=0.05)
         time.sleep(1)
-    assert writes.failures, "the restart went unnoticed: nothing was tested"
-    for seconds, what in writes.failures:
+    refused = [answer for answer in traffic.answers if answer.kind not in OK]
+    assert refused, "the restart went unnoticed: nothing was tested"
+    for answer in refused:
         # A clean refusal: no hang, no traceback (and, if not, what dev said).
-        assert what.startswith("503 "), f"{what}\n{server_messages(dev)}"
-        assert "Traceback" not in what
-        assert seconds < 3
-    assert recovered[0] - back < 2, "no recovery within 2 s of the database being back"
-    assert writes.acknowledged <= stored(dev)
+        assert answer.kind == "503", explain(dev, "dev", answer)
+        assert b"Traceback" not in answer.body
+        assert answer.seconds < 3, explain(dev, "dev", answer)
+    assert recovered < 2, "no recovery within 2 s of the database being back"
+    assert traffic.acknowledged <= stored(dev)
 
 
 def test_a_killed_database_loses_no_acknowledged_write(dev):
-    writes = Writes(dev.url("dev", "/notes"))
-    with writes.running():
+    with Traffic(dev.url("dev", "/notes")).running() as traffic:
         time.sleep(1)
         subprocess.run(
             ["docker", "kill", "-s", "KILL", dev.container("db").id], check=True
@@ -134,22 +108,23 @@ def test_a_killed_database_loses_no_acknowledged_write(dev):
         dev.compose("up", "--detach", "db")
         wait_for(lambda: ready(dev), timeout=60)
         time.sleep(1)
-    assert len(writes.acknowledged) > 20
-    assert writes.acknowledged <= stored(dev)
+    assert len(traffic.acknowledged) > 20
+    assert traffic.acknowledged <= stored(dev)
 
 
 def test_dev_reloads_during_writes_fail_no_request_and_share_no_connection(dev):
     views = dev.path(f"{dev.slug}/views.py")
     original = views.read_text()
-    with Writes(dev.url("dev", "/notes")).running() as writes:
+    with Traffic(dev.url("dev", "/notes")).running(writers=4) as traffic:
         for _ in range(5):
             marker = uuid.uuid4().hex
             write_in_place(views, original + PROBE_VIEW.format(marker=marker))
             serves(dev, "/probe", marker)
     write_in_place(views, original)
-    assert writes.failures == []
-    assert len(writes.acknowledged) > 20
-    assert writes.acknowledged <= stored(dev)
+    for answer in traffic.answers:
+        assert answer.kind in OK, explain(dev, "dev", answer)
+    assert len(traffic.acknowledged) > 20
+    assert traffic.acknowledged <= stored(dev)
     # The supervisor preloaded SQLAlchemy and psycopg, and holds only its
     # listening socket: no database connection for forked servers to share.
     supervisor, _ = dev_supervisor_and_servers(dev)
@@ -194,13 +169,122 @@ def test_tests_use_their_own_database_never_the_dev_one(dev):
     assert f"{dev.slug}_test" in names
 
 
+# -- faults at the database's edge, in dev and in prod ------------------------
+# The database service of each side.
+DATABASE_OF = {"dev": "db", "prod": "prod-db"}
+# Closes every connection but its own, every 0.1 s (as a failover, an admin
+# or a fast shutdown does); prints how many it closed each time.
+KILL_CONNECTIONS = """
+end=$(( $(date +%s) + {seconds} ))
+while [ "$(date +%s)" -lt "$end" ]; do
+  psql -qAt -U "$POSTGRES_USER" -d "$POSTGRES_DB" -c "
+    SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+    WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'
+    AND application_name <> 'psql'"
+  sleep 0.1
+done
+"""
+
+
+@pytest.fixture(params=["dev", "prod"])
+def side(request):
+    """The dev or the prod stack of this module, with its name."""
+    return request.param, request.getfixturevalue(request.param)
+
+
+def figures(what: str, name: str, traffic: Traffic, **more: float) -> None:
+    """The outcome counts, for the record (pytest -s shows them)."""
+    extra = " ".join(f"{key}={value:.2f}" for key, value in more.items())
+    print(f"\n[{name}] {what}: {traffic.counts()} {extra}")
+
+
+def test_connections_killed_by_the_database_cut_no_answer_and_lose_no_write(side):
+    name, stack = side
+    database = DATABASE_OF[name]
+    with Traffic(stack.url(name, "/notes"), retry=True).running() as traffic:
+        time.sleep(1)
+        kills = stack.compose(
+            "exec", "-T", database, "sh", "-c", KILL_CONNECTIONS.format(seconds=15)
+        )
+        time.sleep(1)
+    killed = sum(map(int, kills.stdout.split()))
+    figures("connections killed every 0.1 s for 15 s", name, traffic, killed=killed)
+    assert killed > 20, "no connection was killed: nothing was tested"
+    for answer in traffic.answers:
+        # Whole answers only: no cut body, no dropped connection, no 500.
+        assert answer.kind in (*OK, "503"), explain(stack, name, answer)
+    assert len(traffic.acknowledged) > 20
+    assert traffic.acknowledged <= stored(stack, database)
+    assert stored_twice(stack, database) == []  # retried with the same key
+
+
+def test_a_cut_network_fails_fast_and_recovers_by_itself(side):
+    name, stack = side
+    database = stack.container(DATABASE_OF[name])
+    network = f"{stack.name}_default"
+    aliases = database.attrs["NetworkSettings"]["Networks"][network]["Aliases"]
+    with Traffic(stack.url(name, "/notes")).running() as traffic:
+        time.sleep(1)
+        disconnect = ["docker", "network", "disconnect", network, database.id]
+        subprocess.run(disconnect, check=True)
+        cut = time.monotonic()
+        time.sleep(5)
+        readiness = ask(stack.url(name, "/readyz"))
+        time.sleep(cut + 10 - time.monotonic())
+        reconnect = ["docker", "network", "connect", *[f"--alias={a}" for a in aliases]]
+        subprocess.run([*reconnect, network, database.id], check=True)
+        back = time.monotonic()
+        time.sleep(6)
+    during = traffic.started_between(cut, back)
+    assert during, "no request during the cut: nothing was tested"
+    for answer in during:
+        assert answer.kind in (*OK, "503"), explain(stack, name, answer)
+        assert answer.seconds < 8, explain(stack, name, answer)
+    recovered = traffic.good_after(back) or float("inf")
+    slowest = max(answer.seconds for answer in during)
+    figures("network cut for 10 s", name, traffic, slowest=slowest, recovered=recovered)
+    assert traffic.counts().get("503"), "the cut went unnoticed: nothing was tested"
+    assert readiness.kind == "503" and readiness.seconds < 8, readiness
+    assert recovered < 5, "no good answer within 5 s of the network's return"
+    assert traffic.acknowledged <= stored(stack, DATABASE_OF[name])
+
+
+def test_a_retried_write_is_stored_once(side):
+    name, stack = side
+    url = stack.url(name, "/notes")
+
+    def post(text: str, key: str):
+        return ask(url, "POST", {"text": text}, {"Idempotency-Key": key})
+
+    text = uuid.uuid4().hex
+    first, again = post(text, f"a-{text}"), post(text, f"a-{text}")
+    other = post(text, f"b-{text}")
+    assert first.kind == again.kind == other.kind == "201"
+    assert again.json() == first.json()
+    assert other.json()["id"] != first.json()["id"]
+    # The client never saw the answer: its retry finds the stored note.
+    lost = uuid.uuid4().hex
+    send_and_hang_up(url, {"text": lost}, {"Idempotency-Key": f"k-{lost}"})
+    retry = post(lost, f"k-{lost}")
+    assert retry.kind == "201"
+    ids = sql(stack, DATABASE_OF[name], f"SELECT id FROM notes WHERE text = '{lost}'")
+    assert ids == [str(retry.json()["id"])]
+    # Retries that race each other: still one note per key.
+    texts = [uuid.uuid4().hex for _ in range(20)]
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda t: post(t, f"r-{t}"), texts * 2))
+    assert {answer.kind for answer in answers} == {"201"}
+    assert set(texts) <= stored(stack, DATABASE_OF[name])
+    assert stored_twice(stack, DATABASE_OF[name]) == [text]  # the two keys above
+
+
 def test_data_survives_down_and_up_and_only_down_v_removes_it(dev):
-    with Writes(dev.url("dev", "/notes")).running() as writes:
+    with Traffic(dev.url("dev", "/notes")).running() as traffic:
         time.sleep(1)
     dev.compose("--profile", "*", "down")
     dev.compose("up", "--detach", "dev")
     wait_for(lambda: answers_ok(dev.url("dev", "/healthz")), timeout=60)
-    assert writes.acknowledged and writes.acknowledged <= stored(dev)
+    assert traffic.acknowledged and traffic.acknowledged <= stored(dev)
     dev.compose("--profile", "*", "down", "--volumes")
     dev.compose("up", "--detach", "dev")
     wait_for(lambda: answers_ok(dev.url("dev", "/healthz")), timeout=60)
@@ -235,15 +319,15 @@ def test_no_credential_in_the_image_or_the_logs(prod):
 
 
 def test_prod_stopped_during_writes_leaves_no_half_written_data(prod):
-    writes = Writes(prod.url("prod", "/notes"))
-    with writes.running(threads=4):
+    before = stored(prod, "prod-db")  # other tests' notes
+    with Traffic(prod.url("prod", "/notes")).running(writers=4) as traffic:
         time.sleep(1)
         prod.compose("--profile", "prod", "stop", "prod")
         time.sleep(0.5)
-    notes = stored(prod, "prod-db")
-    assert len(writes.acknowledged) > 20
-    assert writes.acknowledged <= notes  # every answered write is there
-    assert notes <= writes.sent  # and only whole notes that were sent
+    notes = stored(prod, "prod-db") - before
+    assert len(traffic.acknowledged) > 20
+    assert traffic.acknowledged <= notes  # every answered write is there
+    assert notes <= traffic.sent  # and only whole notes that were sent
 
 
 def test_a_failing_migration_stops_prod_before_it_serves(new_stack):

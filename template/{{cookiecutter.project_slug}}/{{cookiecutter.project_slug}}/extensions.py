@@ -9,5 +9,8 @@ class Base(DeclarativeBase):
     pass
 
 
-db = SQLAlchemy(model_class=Base)
+# After a commit, objects keep the values they had: a view that answers with
+# them needs no more round trip to the database once its write is stored
+# (which could fail, and answer "try again" for a write that was done).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()

@@ -15,3 +15,6 @@ class Note(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     text: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # The client's Idempotency-Key of the request that stored the note, if
+    # it sent one: a retry with the same key finds the note (notes.py).
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)

@@ -25,7 +25,9 @@ def upgrade():
         sa.Column(
             "created_at", sa.DateTime(), server_default=sa.text("now()"), nullable=False
         ),
+        sa.Column("idempotency_key", sa.String(length=255), nullable=True),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("idempotency_key"),
     )
     # ### end Alembic commands ###
 

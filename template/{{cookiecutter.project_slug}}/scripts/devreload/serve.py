@@ -63,6 +63,51 @@ def load_app():
         return error_app(error)
 
 
+def headers_with_the_body(app):
+    """Start the app's answer only with the first piece of its body.
+
+    Flask ends a request (its teardown) after it set the status and
+    headers, and before the server sends them: an error raised there, or
+    while the body is made, reaches the debugger, which can still answer
+    it whole with its page. Once the headers went out, an error can only
+    cut the answer: this says so in one line (then the traceback), where
+    the debugger would say nothing true.
+    """
+
+    def app_starting_with_its_body(environ, start_response):
+        answer = []  # [status, headers], once the app set them
+
+        def remember(status, headers, exc_info=None):
+            answer[:] = [status, headers]
+            return unsupported
+
+        body = app(environ, remember)
+        chunks = iter(body)
+        try:
+            first = next(chunks, b"")
+            start_response(*answer)
+            yield first
+            try:
+                yield from chunks
+            except Exception as error:  # noqa: BLE001 - reported, the answer is cut
+                request = f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}"
+                print(
+                    f"{request}: the answer was cut after its headers were sent "
+                    f"({error.__class__.__name__}: {error})",
+                    file=sys.stderr,
+                )
+                traceback.print_exc()
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return app_starting_with_its_body
+
+
+def unsupported(_data: bytes) -> None:
+    raise NotImplementedError("The dev server has no WSGI write(): return the body.")
+
+
 def report_modules(report_fd: int, stop: threading.Event) -> None:
     """Tell the supervisor what the app imported, again when it imports more."""
     dirs = installed_dirs()
@@ -135,7 +180,7 @@ def run(
     # Werkzeug prints the debugger PIN in a process marked as reloaded.
     os.environ["WERKZEUG_RUN_MAIN"] = "true"
     app = error_app(RuntimeError(failure)) if failure else load_app()
-    app = DebuggedApplication(app, evalex=True)
+    app = DebuggedApplication(headers_with_the_body(app), evalex=True)
     app.trusted_hosts.append(settings.host)
     server = make_server(
         settings.host,

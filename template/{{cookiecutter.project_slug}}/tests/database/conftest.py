@@ -44,7 +44,11 @@ def app(migrated_app, monkeypatch):
         connection = db.engine.connect()
         transaction = connection.begin()
         session = scoped_session(
-            sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+            sessionmaker(
+                bind=connection,
+                join_transaction_mode="create_savepoint",
+                expire_on_commit=False,  # as the app's (extensions.py)
+            )
         )
         monkeypatch.setattr(db, "session", session)
         yield migrated_app

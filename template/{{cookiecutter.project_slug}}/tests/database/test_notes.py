@@ -41,3 +41,32 @@ def test_an_unreachable_database_means_not_ready_at_once():
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.headers["Retry-After"]
+
+
+def count_notes() -> int:
+    return db.session.scalar(select(func.count()).select_from(Note))
+
+
+def post(client, text: str, key: str | None = None):
+    headers = {"Idempotency-Key": key} if key is not None else {}
+    return client.post("/notes", json={"text": text}, headers=headers)
+
+
+def test_a_retry_with_the_same_idempotency_key_stores_nothing_new(client):
+    first, again = post(client, "pay", "a"), post(client, "pay", "a")
+    assert first.status_code == again.status_code == 201
+    assert again.json == first.json
+    assert count_notes() == 1
+
+
+def test_other_idempotency_keys_store_other_notes(client):
+    for key in ("a", "b", None, None):  # no key: a note each time
+        assert post(client, "pay", key).status_code == 201
+    assert count_notes() == 4
+
+
+def test_an_idempotency_key_sent_with_another_note_is_refused(client):
+    post(client, "pay", "a")
+    assert post(client, "buy", "a").status_code == 422
+    assert post(client, "pay", "k" * 256).status_code == 400
+    assert count_notes() == 1
