@@ -10,6 +10,7 @@ the server stops, so it never keeps serving old code on its own.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import json
 import os
@@ -22,6 +23,15 @@ from collections.abc import Callable, Iterable
 # A server gets this long to stop when the dev server itself stops: below
 # the dev service's stop_grace_period (5 s, docker-compose.yml).
 FINAL_STOP_SECONDS = 3.0
+# A retired server finishes its last requests (serve.GRACE_SECONDS), then
+# ends; one still there this long after is killed, whatever it is doing
+# (stuck importing the app, or in a request that never ends).
+RETIRED_SECONDS = 12.0
+PR_SET_PDEATHSIG = 1  # Linux: a signal for the child when its parent dies
+try:
+    PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):  # not Linux
+    PRCTL = None
 
 
 class LineReader:
@@ -64,12 +74,15 @@ class ServerProcess:
         self.status: int | None = None  # exit code, once reaped
         self.reports: LineReader | None = None
         self._parent_alive: int | None = None
+        self.stopped_at: float | None = None  # time.monotonic() of stop()
 
     def start(self) -> None:
         report_read, report_write = os.pipe()
         alive_read, alive_write = os.pipe()
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:
+            end_with(parent)
             self._child(report_write, alive_read)
         os.close(report_write)
         os.close(alive_read)
@@ -92,6 +105,8 @@ class ServerProcess:
 
     def stop(self) -> None:
         """Ask the server to stop accepting and finish what it accepted."""
+        if self.stopped_at is None:
+            self.stopped_at = time.monotonic()
         if self._parent_alive is not None:
             os.close(self._parent_alive)
             self._parent_alive = None
@@ -100,6 +115,18 @@ class ServerProcess:
         if self.pid is not None and self.status is None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGTERM)
+
+    def kill_at(self) -> float | None:
+        """When a stopped server that is still there gets killed."""
+        if self.stopped_at is None or self.status is not None:
+            return None
+        return self.stopped_at + RETIRED_SECONDS
+
+    def kill_if_overdue(self) -> None:
+        due = self.kill_at()
+        if due is not None and time.monotonic() >= due:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
 
     def reaped(self) -> bool:
         """Whether it has ended (collected, so no zombie is left)."""
@@ -123,6 +150,16 @@ class ServerProcess:
                 os.waitpid(self.pid, 0)
                 return
             time.sleep(0.01)
+
+
+def end_with(parent: int) -> None:
+    """In the child: the kernel sends it SIGTERM when the supervisor dies,
+    even killed with SIGKILL, so that a server that never reads its pipe
+    (stuck importing the app) does not outlive it either."""
+    if PRCTL is not None:
+        PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before that
+        os._exit(1)
 
 
 def close_fds_except(keep: set[int]) -> None:

@@ -14,6 +14,7 @@ supervisor before it knows what to preload.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -170,16 +171,21 @@ def run(
 
     stop = threading.Event()
     wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_write, False)
 
     def request_stop(*_args) -> None:
-        stop.set()
-        os.write(wake_write, b"x")
+        # Only wake the loop, which stops: the signal may come while this
+        # thread is inside stop.set(), whose lock it would wait for forever.
+        with contextlib.suppress(BlockingIOError):
+            os.write(wake_write, b"x")
 
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
     # Werkzeug prints the debugger PIN in a process marked as reloaded.
     os.environ["WERKZEUG_RUN_MAIN"] = "true"
+    # Until it serves, a stop signal ends the server at once (the default
+    # action): it has accepted nothing, and may be stuck in the app's import.
     app = error_app(RuntimeError(failure)) if failure else load_app()
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
     app = DebuggedApplication(headers_with_the_body(app), evalex=True)
     app.trusted_hosts.append(settings.host)
     server = make_server(
@@ -190,6 +196,9 @@ def run(
         fd=sock_fd,
         request_handler=RequestHandler,
     )
+    # The server listens on a copy: once it closes it, this process no
+    # longer holds the port (a killed supervisor's port frees at once).
+    os.close(sock_fd)
     threading.Thread(target=report_modules, args=(report_fd, stop), daemon=True).start()
     # Track connection threads, so that server_close() waits for every
     # accepted connection, from accept() on (Werkzeug makes them daemons).

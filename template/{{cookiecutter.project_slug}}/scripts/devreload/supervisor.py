@@ -31,7 +31,7 @@ from pathlib import Path
 from . import debugger, serve
 from .modules import loaded_files, open_sockets, preload, thread_ids
 from .polling import HotList
-from .process import ServerProcess
+from .process import FINAL_STOP_SECONDS, ServerProcess
 from .rules import ENVIRONMENT_FILES, FROM_SCRATCH, REBUILD, RESTART, Rules
 from .settings import Settings
 from .snapshot import Snapshot
@@ -207,12 +207,16 @@ class Supervisor:
 
     # -- waiting ---------------------------------------------------------------------
     def timeout(self) -> float | None:
-        """Until the next poll is due, or a held server is worth a word."""
-        timeout = self.watchers.timeout()
-        if self.held_since is None:
-            return timeout
-        left = max(0.0, self.held_since + HELD_SECONDS - time.monotonic())
-        return left if timeout is None else min(timeout, left)
+        """Until the next poll is due, a held server is worth a word, or a
+        retired server is overdue."""
+        moments = [server.kill_at() for server in self.retired]
+        if self.held_since is not None:
+            moments.append(self.held_since + HELD_SECONDS)
+        now = time.monotonic()
+        timeouts = [max(0.0, m - now) for m in moments if m is not None]
+        if (polling := self.watchers.timeout()) is not None:
+            timeouts.append(polling)
+        return min(timeouts, default=None)
 
     def wait(self, timeout: float | None) -> None:
         """Until events, a report, a signal, or `timeout` (None: no limit)."""
@@ -311,7 +315,10 @@ class Supervisor:
         return read
 
     def collect_servers(self) -> None:
-        """Reap the servers that ended; explain it when the current one did."""
+        """Reap the servers that ended, and kill those overdue; explain it
+        when the current one ended."""
+        for server in self.retired:
+            server.kill_if_overdue()
         self.retired = [server for server in self.retired if not server.reaped()]
         if self.server and self.server.reaped() and not self.serving_failure:
             status = self.server.status
@@ -333,9 +340,12 @@ class Supervisor:
             )
 
     def stop_servers(self) -> None:
-        for server in [*self.retired, self.server]:
-            if server:
-                server.stop_and_wait()
+        servers = [server for server in (*self.retired, self.server) if server]
+        for server in servers:
+            server.stop()  # all at once: they finish their requests together
+        deadline = time.monotonic() + FINAL_STOP_SECONDS
+        for server in servers:
+            server.stop_and_wait(max(0.0, deadline - time.monotonic()))
 
     # -- preloading ----------------------------------------------------------------
     def preload(self, names: list[str]) -> None:

@@ -1,6 +1,8 @@
 """Helpers for the reloader's tests; no imports of the tests' own."""
 
 import os
+import signal
+import time
 
 
 def bump(path):
@@ -20,3 +22,17 @@ def wait_for_parent_to_go(report_fd, parent_fd):
     """A server's body: return when the supervisor is gone (end of file)."""
     os.read(parent_fd, 1)
     return 0
+
+
+def stuck_at_import(report_fd, parent_fd):
+    """A server's body that never reads its pipe nor serves, as one whose
+    app is stuck at import (signals keep their default action)."""
+    time.sleep(1000)
+
+
+def deaf_to_stop(report_fd, parent_fd):
+    """A server's body that ignores stop signals and its pipe (it reports
+    once it does)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    os.write(report_fd, b"{}\n")
+    time.sleep(1000)

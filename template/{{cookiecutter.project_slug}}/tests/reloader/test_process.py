@@ -1,6 +1,7 @@
 """A forked server's life, with real processes (process.py)."""
 
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -8,9 +9,11 @@ import sys
 import textwrap
 import time
 
+import pytest
+from devreload import process
 from devreload.process import LineReader, ServerProcess
 
-from .helpers import wait_for_parent_to_go
+from .helpers import deaf_to_stop, wait_for_parent_to_go
 
 
 def test_every_line_written_at_once_is_read_at_once():
@@ -67,14 +70,32 @@ def _is_open(fd: int) -> bool:
     return True
 
 
+def test_a_retired_server_is_killed_once_overdue(monkeypatch):
+    monkeypatch.setattr(process, "RETIRED_SECONDS", 0.2)
+    server = ServerProcess(deaf_to_stop, keep_fds=[])
+    server.start()
+    select.select([server.reports], [], [], 5)
+    assert server.reports.read() == [{}]  # SIGTERM ignored from now on
+    server.stop()
+    server.kill_if_overdue()
+    assert not server.reaped()  # not yet overdue
+    time.sleep(0.3)
+    server.kill_if_overdue()
+    deadline = time.monotonic() + 5
+    while not server.reaped() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.status == -signal.SIGKILL
+    assert server.kill_at() is None
+
+
 SUPERVISOR = textwrap.dedent(
     """
     import os, sys, time
     sys.path[:0] = [{scripts!r}, {tests!r}]
     from devreload.process import ServerProcess
-    from helpers import wait_for_parent_to_go
+    from helpers import {body}
 
-    server = ServerProcess(wait_for_parent_to_go, keep_fds=[])
+    server = ServerProcess({body}, keep_fds=[])
     server.start()
     print(server.pid, flush=True)
     time.sleep(60)
@@ -82,15 +103,18 @@ SUPERVISOR = textwrap.dedent(
 )
 
 
-def test_a_killed_supervisor_leaves_no_server_behind():
+@pytest.mark.parametrize("body", ["wait_for_parent_to_go", "stuck_at_import"])
+def test_a_killed_supervisor_leaves_no_server_behind(body):
     scripts = os.path.join(os.path.dirname(__file__), "..", "..", "scripts")
-    code = SUPERVISOR.format(scripts=scripts, tests=os.path.dirname(__file__))
+    tests = os.path.dirname(__file__)
+    code = SUPERVISOR.format(scripts=scripts, tests=tests, body=body)
     supervisor = subprocess.Popen(
         [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True
     )
     server_pid = int(supervisor.stdout.readline())
     os.kill(supervisor.pid, signal.SIGKILL)
     supervisor.wait()
+    supervisor.stdout.close()
     deadline = time.monotonic() + 1
     while time.monotonic() < deadline and alive(server_pid):
         time.sleep(0.01)

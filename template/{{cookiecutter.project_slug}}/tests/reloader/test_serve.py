@@ -2,10 +2,18 @@
 answers (serve.py)."""
 
 import http.client
+import os
+import signal
+import socket
 import threading
+import time
+import types
 
 import pytest
+from devreload import serve
+from devreload.process import ServerProcess
 from devreload.serve import headers_with_the_body, load_app
+from devreload.settings import Settings
 from flask import Flask
 from werkzeug.debug import DebuggedApplication
 from werkzeug.serving import make_server
@@ -94,3 +102,89 @@ def test_an_answer_cut_after_its_headers_says_so_in_one_line(served, capfd):
     ) in log
     assert "Debugging middleware" not in log
 
+
+class SignalledWhileSetting(threading.Event):
+    """An Event that gets SIGTERM while set() holds its lock, as a retired
+    server does when its pipe's end and the signal come together."""
+
+    def set(self):
+        with self._cond:
+            os.kill(os.getpid(), signal.SIGTERM)  # its handler runs here
+            self._flag = True
+            self._cond.notify_all()
+
+
+def start_server(tmp_path, monkeypatch, app_source: str, event=threading.Event):
+    """A server process (serve.run) on a socket of its own, as the supervisor
+    forks it; the socket is the supervisor's copy."""
+    (tmp_path / "served_app.py").write_text(app_source)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FLASK_APP", "served_app.py")
+    sock = socket.create_server(("127.0.0.1", 0))
+    settings = Settings(host="127.0.0.1", port=sock.getsockname()[1])
+
+    def serve_app(report_fd, parent_fd):
+        serve.threading = types.SimpleNamespace(Event=event, Thread=threading.Thread)
+        return serve.run(sock.fileno(), report_fd, parent_fd, settings)
+
+    server = ServerProcess(serve_app, keep_fds=[sock.fileno()])
+    server.start()
+    return server, sock
+
+
+def ended_within(server, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not server.reaped():
+        if time.monotonic() > deadline:
+            server.stop_and_wait(0)
+            return False
+        time.sleep(0.01)
+    return True
+
+
+FLASK_APP = """
+import time
+from flask import Flask
+
+app = Flask(__name__)
+app.add_url_rule("/", "fast", lambda: "ok")
+app.add_url_rule("/slow", "slow", lambda: time.sleep(3) or "slow")
+"""
+
+
+def test_a_stop_signal_that_comes_as_the_server_stops_does_not_hang_it(
+    tmp_path, monkeypatch
+):
+    server, sock = start_server(tmp_path, monkeypatch, FLASK_APP, SignalledWhileSetting)
+    assert get(sock.getsockname()[1])[0] == 200
+    server.stop()  # its pipe's end, then SIGTERM while it sets `stop`
+    assert ended_within(server, 5)
+    sock.close()
+
+
+def test_a_server_stuck_importing_the_app_ends_at_a_stop_signal(tmp_path, monkeypatch):
+    stuck = "import time\ntime.sleep(1000)\n"
+    server, sock = start_server(tmp_path, monkeypatch, stuck)
+    time.sleep(0.5)  # importing
+    server.stop()
+    assert ended_within(server, 2)
+    sock.close()
+
+
+def test_a_stopped_server_frees_the_port_while_it_finishes_a_request(
+    tmp_path, monkeypatch
+):
+    server, sock = start_server(tmp_path, monkeypatch, FLASK_APP)
+    port = sock.getsockname()[1]
+    assert get(port)[0] == 200
+    slow = threading.Thread(target=get, args=(port, "/slow"))
+    slow.start()
+    time.sleep(0.5)
+    sock.close()  # the supervisor is gone: its copy of the socket with it
+    server.stop()
+    time.sleep(0.5)
+    with pytest.raises(ConnectionRefusedError):  # nobody listens any more
+        socket.create_connection(("127.0.0.1", port), timeout=2)
+    assert server.status is None  # still finishing the slow request
+    slow.join()
+    assert ended_within(server, 5)

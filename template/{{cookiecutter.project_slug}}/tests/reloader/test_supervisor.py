@@ -36,7 +36,13 @@ class FakeServer:
             self.status = 1
         return self.ended
 
-    def stop_and_wait(self):
+    def kill_at(self):
+        return None
+
+    def kill_if_overdue(self):
+        pass
+
+    def stop_and_wait(self, timeout=None):
         self.stop()
 
 
