@@ -156,8 +156,12 @@ class Snapshot:
         return gone
 
     def set_loose(self, paths: Iterable[str]) -> None:
-        """Watch these files too (imported modules that no walk found)."""
-        loose = {path for path in paths if path not in self.files or path in self.loose}
+        """Watch these files too (imported modules that no walk found), and
+        keep watching those watched so far while they exist: a module that
+        failed to import (a syntax error) left sys.modules, not the disk,
+        and its fix must be seen."""
+        still_there = {path for path in self.loose if os.path.exists(path)}
+        loose = still_there | {path for path in paths if path not in self.files}
         for path in self.loose - loose:
             self.files.pop(path, None)
         for path in loose - self.loose:

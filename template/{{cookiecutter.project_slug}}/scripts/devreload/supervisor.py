@@ -306,8 +306,8 @@ class Supervisor:
             if server is self.server:
                 self.held_since = None  # it runs
             for report in server.reports.read():
-                self.hot.set_imported(report["watched"])
                 self.snapshot.set_loose(report["watched"])
+                self.hot.set_imported(set(report["watched"]) | self.snapshot.loose)
                 self.preload(report["installed"])
             if server.reports.closed:
                 self.selector.unregister(server.reports)

@@ -2,6 +2,7 @@
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 from devreload import snapshot as snapshot_module
@@ -124,6 +125,22 @@ def test_loose_files_are_watched(snapshot, tmp_path):
     with open(elsewhere, "a") as file:
         file.write("B = 2\n")
     assert snapshot.update(elsewhere) == {elsewhere}
+
+
+def test_a_loose_file_that_failed_to_import_stays_watched_while_it_exists(
+    snapshot, tmp_path
+):
+    elsewhere = write(tmp_path.parent / f"{tmp_path.name}-lib" / "editable.py")
+    snapshot.set_loose([elsewhere])
+    write(Path(elsewhere), "def broken(:\n")
+    snapshot.update(elsewhere)
+    snapshot.set_loose([])  # the next server could not import it
+    write(Path(elsewhere), "A = 2\n")
+    bump(elsewhere)
+    assert snapshot.update(elsewhere) == {elsewhere}  # the fix is seen
+    os.remove(elsewhere)
+    snapshot.set_loose([])
+    assert elsewhere not in snapshot.loose
 
 
 def test_a_recent_write_is_dated_by_its_mtime_an_old_one_is_not(snapshot, root):
