@@ -143,16 +143,19 @@ class Snapshot:
 
     def forget(self, directory: str) -> set[str]:
         """Drop a directory and all below it; the files that were there."""
-        listing = self.listings.pop(directory, None)
-        if listing is None:
-            return set()
-        self.version += 1
-        self.real_dirs.pop(listing.real, None)
-        for watcher in self.watchers:
-            watcher.unwatch(directory)
-        gone = {path for path in listing.files if self.files.pop(path, None)}
-        for subdir in listing.subdirs:
-            gone |= self.forget(subdir)
+        gone: set[str] = set()
+        pending = [directory]  # a stack, not recursion: any depth
+        while pending:
+            directory = pending.pop()
+            listing = self.listings.pop(directory, None)
+            if listing is None:
+                continue
+            self.version += 1
+            self.real_dirs.pop(listing.real, None)
+            for watcher in self.watchers:
+                watcher.unwatch(directory)
+            gone |= {path for path in listing.files if self.files.pop(path, None)}
+            pending.extend(listing.subdirs)
         return gone
 
     def set_loose(self, paths: Iterable[str]) -> None:
@@ -185,6 +188,16 @@ class Snapshot:
         """List `directory` and compare; walk new subdirectories (all if
         recursive); put off symlinked ones into `links`, so that a directory
         is watched under its own name before any link to it."""
+        changed: set[str] = set()
+        pending = [directory]  # a stack, not recursion: any depth
+        while pending:
+            changed |= self._list_one(pending.pop(), recursive, links, pending)
+        return changed
+
+    def _list_one(
+        self, directory: str, recursive: bool, links: list[str], pending: list[str]
+    ) -> set[str]:
+        """List one directory; the subdirectories to list go to `pending`."""
         old = self.listings.get(directory) or self._claim(directory)
         if old is None:
             return set()  # already watched, through another link
@@ -215,7 +228,7 @@ class Snapshot:
                 if path not in self.listings and entry.is_symlink():
                     links.append(path)
                 elif recursive or path not in self.listings:
-                    changed |= self._list(path, recursive, links)
+                    pending.append(path)
             elif self.rules.kind(path):
                 try:
                     current = signature(entry.stat())

@@ -1,7 +1,11 @@
 """The record of watched files, and each way of looking again (snapshot.py)."""
 
+import contextlib
 import os
+import shutil
+import sys
 import time
+import traceback
 from pathlib import Path
 
 import pytest
@@ -141,6 +145,28 @@ def test_a_loose_file_that_failed_to_import_stays_watched_while_it_exists(
     os.remove(elsewhere)
     snapshot.set_loose([])
     assert elsewhere not in snapshot.loose
+
+
+@contextlib.contextmanager
+def recursion_limit_near():
+    """A recursion limit 200 frames above this one: a tree deeper than that
+    stays small."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(traceback.extract_stack()) + 200)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def test_a_tree_deeper_than_the_recursion_limit_is_walked(snapshot, root):
+    bottom = write(root.joinpath(*["d"] * 400, "bottom.py"))
+    with recursion_limit_near():
+        assert bottom in snapshot.walk()
+    shutil.rmtree(root / "d")
+    with recursion_limit_near():
+        assert bottom in snapshot.walk()  # gone, and forgotten
+    assert bottom not in snapshot.files
 
 
 def test_a_recent_write_is_dated_by_its_mtime_an_old_one_is_not(snapshot, root):
