@@ -86,6 +86,13 @@ class Inotify:
         os.close(self.fd)
 
 
+def same_directory(first: str, second: str) -> bool:
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return False
+
+
 class NativeEvents:
     """The native strategy: a watch per walked directory; events name the
     paths the snapshot looks at."""
@@ -115,7 +122,11 @@ class NativeEvents:
         except OSError as error:
             self.failure = self.failure or error
             return
-        if wd not in self.dirs:  # else the same directory, by another path
+        known = self.dirs.get(wd)
+        if known is not None and not same_directory(known, directory):
+            self.watches.pop(known, None)  # it moved: the watch follows it
+            known = None
+        if known is None:  # else the same directory, by another path
             self.dirs[wd] = directory
             self.watches[directory] = wd
 

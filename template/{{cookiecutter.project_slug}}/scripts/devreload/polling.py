@@ -58,6 +58,9 @@ class HotList:
     """The files polled at every interval, most likely to change first."""
 
     MAX_FILES = 300
+    # Imported modules past MAX_FILES (a large app) take turns: this many
+    # more at each pass, so every one is polled within a few intervals.
+    TURN = 100
     MAX_RECENT = 50
     MAX_EDITED_AT_ONCE = 10
 
@@ -67,6 +70,8 @@ class HotList:
         self.imported: list[str] = []
         self._made_at: int | None = None  # the snapshot version it was made at
         self._files: list[str] = []
+        self._others: list[str] = []  # past MAX_FILES, polled in turns
+        self._turn = 0
         self._dirs: list[str] = []
 
     def edited(self, paths: Iterable[str]) -> None:
@@ -87,8 +92,15 @@ class HotList:
         self._made_at = None
 
     def files(self) -> list[str]:
+        """The hottest files, and the next turn of the others."""
         self._refresh()
-        return self._files
+        others = self._others
+        if len(others) <= self.TURN:
+            return self._files + others if others else self._files
+        start = self._turn % len(others)
+        self._turn = start + self.TURN
+        turn = others[start : start + self.TURN]
+        return self._files + turn + others[: self.TURN - len(turn)]
 
     def dirs(self) -> list[str]:
         self._refresh()
@@ -102,7 +114,8 @@ class HotList:
             f for r in self.snapshot.roots if r in listings for f in listings[r].files
         ]
         hot = [*reversed(self.recent), *sorted(at_top), *self.imported]
-        self._files = [f for f in dict.fromkeys(hot) if f in known][: self.MAX_FILES]
+        hot = [f for f in dict.fromkeys(hot) if f in known]
+        self._files, self._others = hot[: self.MAX_FILES], hot[self.MAX_FILES :]
         dirs = [*self.snapshot.roots, *map(os.path.dirname, self._files)]
         self._dirs = [d for d in dict.fromkeys(dirs) if d in listings]
         self._made_at = self.snapshot.version

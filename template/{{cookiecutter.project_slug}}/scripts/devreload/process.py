@@ -74,7 +74,8 @@ class ServerProcess:
         self.status: int | None = None  # exit code, once reaped
         self.reports: LineReader | None = None
         self._parent_alive: int | None = None
-        self.stopped_at: float | None = None  # time.monotonic() of stop()
+        self.started_at = 0.0  # time.monotonic() of start()
+        self.stopped_at: float | None = None  # and of stop()
 
     def start(self) -> None:
         report_read, report_write = os.pipe()
@@ -87,6 +88,7 @@ class ServerProcess:
         os.close(report_write)
         os.close(alive_read)
         self.pid = pid
+        self.started_at = time.monotonic()
         self.reports = LineReader(report_read)
         self._parent_alive = alive_write
 

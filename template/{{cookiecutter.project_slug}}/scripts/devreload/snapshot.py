@@ -18,16 +18,27 @@ from dataclasses import dataclass, field
 
 from .rules import MARKERS, Rules
 
-# (mtime_ns, size, inode): an in-place write changes the first two, a save
-# by rename the third.
-Signature = tuple[int, int, int]
+# (mtime_ns, size, inode, ctime_ns): an in-place write changes the first
+# two, a save by rename the third; and any write the last, which no tool
+# can set back (a same-size write within the mtime's granularity, or one
+# whose mtime was restored, is still seen).
+Signature = tuple[int, int, int, int]
 # An mtime older than this is a file's own (unpacked or copied with its
 # times), not the time it was written here.
 RECENT_WRITE_SECONDS = 1.0
 
 
 def signature(stat: os.stat_result) -> Signature:
-    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_ctime_ns)
+
+
+def identity(path: str) -> tuple[int, int] | None:
+    """(device, inode): which directory a path names now."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino)
 
 
 @dataclass
@@ -36,6 +47,7 @@ class Listing:
 
     real: str  # its real path: two links to it are one directory
     mtime: int | None = None
+    identity: tuple[int, int] | None = None  # (device, inode) when listed
     files: set[str] = field(default_factory=set)
     subdirs: set[str] = field(default_factory=set)
 
@@ -135,11 +147,16 @@ class Snapshot:
         if not os.path.isdir(path):
             listing.subdirs.discard(path)
             return self.forget(path)
+        changed: set[str] = set()
         if path in self.listings:
-            return set()
+            if self.listings[path].identity == identity(path):
+                return set()
+            # Another directory took the name (moved aside, then replaced,
+            # as code generators do): the one listed under it is gone.
+            changed = self.forget(path)
         listing.subdirs.add(path)
         links: list[str] = []
-        return self._list(path, True, links) | self._follow(links)
+        return changed | self._list(path, True, links) | self._follow(links)
 
     def forget(self, directory: str) -> set[str]:
         """Drop a directory and all below it; the files that were there."""
@@ -203,7 +220,7 @@ class Snapshot:
             return set()  # already watched, through another link
         try:
             # Stat before listing: a change in between is seen next time.
-            mtime = os.stat(directory).st_mtime_ns
+            stat = os.stat(directory)
             entries = list(os.scandir(directory))
         except OSError:
             return self.forget(directory)
@@ -245,7 +262,8 @@ class Snapshot:
             changed |= self.forget(gone)
         if (files, subdirs) != (old.files, old.subdirs):
             self.version += 1
-        old.mtime, old.files, old.subdirs = mtime, files, subdirs
+        old.mtime, old.files, old.subdirs = stat.st_mtime_ns, files, subdirs
+        old.identity = (stat.st_dev, stat.st_ino)
         return changed
 
     def _claim(self, directory: str) -> Listing | None:

@@ -42,6 +42,9 @@ SOCKET_FD_VARIABLE = "DEVRELOAD_SOCKET_FD"
 # attached, is held by the debugger: worth a word.
 HELD_SECONDS = 5.0
 PRELOAD_OFF_VARIABLE = "DEVRELOAD_PRELOAD_OFF"
+# A server showing an error page that ends after running this long is
+# started again; one that ends sooner would only loop.
+EXPLAINER_MIN_SECONDS = 1.0
 
 
 def log(message: str) -> None:
@@ -102,7 +105,7 @@ class Supervisor:
         self.server: ServerProcess | None = None
         self.retired: list[ServerProcess] = []  # finishing their last requests
         self.stopping = False
-        self.serving_failure = False  # the current server only explains one
+        self.failure: str | None = None  # what the current server explains
         self.held_since: float | None = None  # started under an editor, silent
         # Found unsafe before the last exec, or switched off by the user.
         self.found_unsafe = os.environ.pop(PRELOAD_OFF_VARIABLE, None)
@@ -281,7 +284,7 @@ class Supervisor:
         """Fork a new server; the current one finishes its requests and ends."""
         if self.server:
             self.retire(self.server)
-        self.serving_failure = failure is not None
+        self.failure = failure
 
         def serve_app(report_fd: int, parent_fd: int) -> int:
             return serve.run(
@@ -320,14 +323,23 @@ class Supervisor:
         for server in self.retired:
             server.kill_if_overdue()
         self.retired = [server for server in self.retired if not server.reaped()]
-        if self.server and self.server.reaped() and not self.serving_failure:
-            status = self.server.status
+        server = self.server
+        if server is None or not server.reaped():
+            return
+        self.server = None  # handled once
+        if self.failure is None:
+            status = server.status
             log(f"The server exited (code {status}); save a file to start it again")
             self.start_server(
                 failure=f"The server process ended (exit code {status}): the dev "
                 "server's log says why (docker compose logs dev). Save a file to "
                 "start it again."
             )
+        elif time.monotonic() - server.started_at >= EXPLAINER_MIN_SECONDS:
+            # The page that explains ended too (killed, out of memory): it
+            # comes back, unless it ends as it starts (no loop).
+            log("The server showing the error page exited; starting it again")
+            self.start_server(failure=self.failure)
 
     def explain_held_server(self) -> None:
         held = self.held_since

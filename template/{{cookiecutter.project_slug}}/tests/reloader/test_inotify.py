@@ -5,6 +5,7 @@ import sys
 
 import pytest
 from devreload.inotify import NativeEvents
+from devreload.polling import HotList, Polling
 
 from .helpers import write
 
@@ -74,3 +75,30 @@ def test_a_removed_directory_reports_its_files(native, root):
     os.rmdir(root / "pkg" / "sub")
     assert native.changes() == {module}
     assert str(root / "pkg" / "sub") not in native.watches
+
+
+def test_a_directory_replaced_under_its_name_is_watched_again(native, root):
+    write(root / "gen" / "a.py")
+    write(root / "gen.new" / "a.py")
+    native.changes()
+    os.rename(root / "gen", root / "gen_old")  # as code generators do
+    os.rename(root / "gen.new", root / "gen")
+    native.changes()
+    for directory in ("gen", "gen_old", "gen"):
+        with open(root / directory / "a.py", "a") as module:
+            module.write("B = 2\n")
+        assert native.changes() == {str(root / directory / "a.py")}
+
+
+def test_a_rename_polled_before_its_events_are_read_keeps_its_watch(
+    native, snapshot, root
+):
+    polling = Polling(snapshot, HotList(snapshot), interval=0.1, cpu_budget_percent=1)
+    write(root / "pkg" / "sub" / "a.py")
+    native.changes()
+    os.rename(root / "pkg" / "sub", root / "pkg" / "moved")
+    assert str(root / "pkg" / "moved" / "a.py") in polling.poll_dirs()
+    native.changes()  # the rename's events, read late
+    with open(root / "pkg" / "moved" / "a.py", "a") as module:
+        module.write("B = 2\n")
+    assert native.changes() == {str(root / "pkg" / "moved" / "a.py")}

@@ -1,5 +1,8 @@
 """The polling tiers and their hot list (polling.py)."""
 
+import os
+import time
+
 import pytest
 from devreload.polling import HotList, Polling, Tier
 from devreload.watchers import Burst
@@ -30,6 +33,30 @@ def test_imported_modules_are_hot(polling, root):
     polling.hot.set_imported([views, "/elsewhere/module.py"])
     assert views in polling.hot.files()
     assert "/elsewhere/module.py" not in polling.hot.files()
+
+
+def test_every_module_of_a_large_app_is_polled_within_a_few_passes(polling, root):
+    modules = [write(root / "pkg" / f"m{n}.py") for n in range(1000)]
+    polling.snapshot.walk()
+    polling.hot.set_imported(modules)
+    passes = len(modules) // HotList.TURN
+    seen = set().union(*(polling.hot.files() for _ in range(passes)))
+    assert set(modules) <= seen
+    last = modules[-1]  # past the hottest
+    write(root / "pkg" / "m999.py", "B = 2\n")
+    bump(last)
+    found = [polling.poll_hot() for _ in range(passes)]
+    assert {last} in found
+
+
+def test_the_ctime_shows_a_write_that_kept_mtime_size_and_inode(polling, root):
+    views = root / "pkg" / "views.py"
+    polling.hot.edited([str(views)])
+    stat = os.stat(views)
+    time.sleep(0.01)
+    views.write_text("A = 2\n")  # as long as before
+    os.utime(views, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # mtime put back
+    assert polling.poll_hot() == {str(views)}
 
 
 def test_files_at_the_top_are_hot_as_soon_as_they_appear(polling, root):

@@ -26,6 +26,7 @@ class FakeServer:
         self.ended = False
 
     def start(self):
+        self.started_at = time.monotonic()
         STARTED.append(self)
 
     def stop(self):
@@ -131,10 +132,20 @@ def test_a_server_that_ends_is_replaced_by_one_that_explains(supervisor):
     STARTED[-1].ended = True
     supervisor.collect_servers()
     assert len(STARTED) == 2
-    assert supervisor.serving_failure
+    assert supervisor.failure
     STARTED[-1].ended = True  # the explaining one ends too: no loop
     supervisor.collect_servers()
+    supervisor.collect_servers()
     assert len(STARTED) == 2
+
+
+def test_a_server_showing_an_error_page_that_dies_later_comes_back(supervisor):
+    supervisor.start_server(failure="The app is broken")
+    STARTED[-1].started_at -= 60  # it served the page for a minute
+    STARTED[-1].ended = True  # then was killed
+    supervisor.collect_servers()
+    assert len(STARTED) == 2
+    assert supervisor.failure == "The app is broken"
 
 
 def test_preloading_stops_at_the_first_module_that_makes_forking_unsafe(
