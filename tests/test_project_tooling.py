@@ -102,7 +102,15 @@ def test_kubernetes_manifest_is_valid_and_hardened(project):
         assert context["allowPrivilegeEscalation"] is False
         assert context["capabilities"]["drop"] == ["ALL"]
         assert set(hardened["resources"]) == {"requests", "limits"}
-    assert container["envFrom"] == [{"secretRef": {"name": "tool-shop"}}]
+    # The Secret as files, never as environment variables.
+    (secrets,) = [v for v in pod["volumes"] if "secret" in v]
+    assert secrets["secret"]["secretName"] == "tool-shop"
+    for reader in (container, *pod.get("initContainers", [])):
+        assert "envFrom" not in reader
+        (mount,) = [m for m in reader["volumeMounts"] if m["name"] == secrets["name"]]
+        assert mount["readOnly"] is True
+        files = {e["name"]: e["value"] for e in reader["env"]}
+        assert files["SECRET_KEY_FILE"] == f"{mount['mountPath']}/SECRET_KEY"
     probes = {probe: container[probe]["httpGet"]["path"] for probe in PROBES}
     assert probes == {
         "startupProbe": "/healthz", "livenessProbe": "/healthz",
@@ -120,7 +128,8 @@ def test_kubernetes_manifest_is_valid_and_hardened(project):
     (migrate,) = pod["initContainers"]
     assert migrate["image"] == container["image"]
     assert migrate["command"][-2:] == ["db", "upgrade"]
-    assert migrate["envFrom"] == container["envFrom"]
+    assert migrate["env"] == container["env"]
+    assert migrate["env"][-1]["name"] == "DATABASE_URL_FILE"
     assert "DATABASE_URL" in manifest.read_text()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
+import shlex
 import subprocess
 import time
 import uuid
@@ -130,6 +131,29 @@ def test_dev_reloads_during_writes_fail_no_request_and_share_no_connection(dev):
     supervisor, _ = dev_supervisor_and_servers(dev)
     assert supervisor["sockets"] == 1  # its listening socket, no connection
     assert "Preloaded" in dev.logs("dev")
+
+
+def test_a_migration_made_the_readme_way_passes_the_projects_lint(dev):
+    models = dev.path(f"{dev.slug}/models.py")
+    original = models.read_text()
+    versions = dev.path("migrations/versions")
+    before = set(versions.glob("*.py"))
+    tag = "    tag: Mapped[str | None] = mapped_column(String(50))\n"
+    write_in_place(models, original + tag)
+    try:
+        made = dev.compose(
+            "exec", "-T", "dev", "flask", "db", "migrate", "-m", "Add a tag to notes"
+        )
+        (new,) = set(versions.glob("*.py")) - before
+        assert "op.add_column" in new.read_text()
+        assert "autogenerate plugin" not in made.stdout + made.stderr  # no noise
+        for lint in (["ruff", "check", "."], ["ruff", "format", "--check", "."]):
+            result = dev.compose("exec", "-T", "dev", *lint, check=False)
+            assert result.returncode == 0, result.stdout + result.stderr
+    finally:
+        write_in_place(models, original)
+        for path in set(versions.glob("*.py")) - before:
+            path.unlink()
 
 
 def test_backup_and_restore_round_trip(dev):
@@ -318,6 +342,25 @@ def test_no_credential_in_the_image_or_the_logs(prod):
     assert password.encode() not in image
 
 
+def test_the_swarm_files_migration_command_works_as_written(prod):
+    """deploy/stack.yml's header says how to migrate before an update: run
+    here as written, against prod's database (on its network)."""
+    header = prod.path("deploy/stack.yml").read_text().split("\nservices:")[0]
+    lines = [line.removeprefix("#").strip() for line in header.splitlines()]
+    start = next(i for i, line in enumerate(lines) if line.startswith("docker run"))
+    command = " ".join(line.removesuffix("\\") for line in lines[start : start + 3])
+    assert command.endswith("db upgrade")
+    user, password, name = (
+        env_value(prod, f"POSTGRES_{key}") for key in ("USER", "PASSWORD", "DB")
+    )
+    url = f"postgresql+psycopg://{user}:{password}@prod-db:5432/{name}"
+    image = prod.container("prod").image.id
+    network = f"--network {prod.name}_default {image} "
+    command = command.replace("'...'", f"'{url}'").replace("IMAGE ", network)
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
 def test_prod_stopped_during_writes_leaves_no_half_written_data(prod):
     before = stored(prod, "prod-db")  # other tests' notes
     with Traffic(prod.url("prod", "/notes")).running(writers=4) as traffic:
@@ -328,6 +371,35 @@ def test_prod_stopped_during_writes_leaves_no_half_written_data(prod):
     assert len(traffic.acknowledged) > 20
     assert traffic.acknowledged <= notes  # every answered write is there
     assert notes <= traffic.sent  # and only whole notes that were sent
+
+
+def test_a_refused_change_is_caught_by_the_readmes_check_and_stops_prod_if_applied(
+    prod,
+):
+    """The README says: a refused .env change stops a running prod, and its
+    check command refuses it first, with prod still serving."""
+    (check,) = [
+        line.strip()
+        for line in prod.path("README.md").read_text().splitlines()
+        if "run --rm --no-deps prod" in line
+    ]
+    check_only = check.split(" >/dev/null && ")[0].removeprefix("docker compose ")
+    prod.compose("--profile", "prod", "up", "--detach", "prod")
+    wait_for(lambda: answers_ok(prod.url("prod", "/healthz")), timeout=60)
+    key = env_value(prod, "SECRET_KEY")
+    prod.set_env(SECRET_KEY="change-me")
+    try:
+        refused = prod.compose(*shlex.split(check_only), check=False)
+        assert refused.returncode != 0
+        assert "SECRET_KEY" in refused.stdout + refused.stderr
+        assert answers_ok(prod.url("prod", "/healthz"))  # nothing changed
+        applied = prod.compose("--profile", "prod", "up", "--detach", check=False)
+        assert applied.returncode != 0  # as documented: prod stopped
+        assert not answers_ok(prod.url("prod", "/healthz"))
+    finally:
+        prod.set_env(SECRET_KEY=key)
+    prod.compose("--profile", "prod", "up", "--detach", "prod")
+    wait_for(lambda: answers_ok(prod.url("prod", "/healthz")), timeout=60)
 
 
 def test_a_failing_migration_stops_prod_before_it_serves(new_stack):

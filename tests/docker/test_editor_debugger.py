@@ -61,6 +61,10 @@ def debugged(new_stack):
 def test_the_debugger_port_is_published_on_loopback_only(debugged):
     ports = debugged.container("dev").attrs["NetworkSettings"]["Ports"]["5678/tcp"]
     assert {binding["HostIp"] for binding in ports} == {"127.0.0.1"}
+    # The banner names the host's port (DEBUGPY_PORT), and what to change.
+    log = debugged.logs("dev")
+    assert f"debugpy listening on 127.0.0.1:{debugged.debugpy_port}:" in log
+    assert f"set its port to {debugged.debugpy_port} (DEBUGPY_PORT" in log
 
 
 def test_an_editor_that_takes_no_child_session_is_told_why_nothing_serves(

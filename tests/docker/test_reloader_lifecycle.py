@@ -11,15 +11,18 @@ import pytest
 
 from tests.docker.stack import (
     PROBE_VIEW,
+    Load,
     answers_ok,
     dev_supervisor_and_servers,
     get,
     install_in_dev,
     processes,
+    reloads,
     serves,
     shows_error_until_fixed,
     wait_for,
     wait_until_quiet,
+    wait_until_reloads,
     write_in_place,
 )
 
@@ -202,3 +205,32 @@ def test_a_library_unsafe_to_fork_turns_preload_off(dev, views, library, found):
         serves(dev, "/probe", again)
     finally:
         install_in_dev(dev, f"{name}.py", None)
+
+
+def live_servers(dev) -> int:
+    return len(dev_supervisor_and_servers(dev)[1])
+
+
+def test_reloads_under_a_steady_reader_leave_no_retired_server_behind(dev, views):
+    """Each retired server gets its pipe's end and SIGTERM at once: with a
+    reader always in flight, some used to hang forever in between."""
+    original = views.read_text()
+    with Load(dev.url("dev", "/")).running() as load:
+        for _ in range(40):
+            marker = uuid.uuid4().hex
+            write_in_place(views, original + PROBE_VIEW.format(marker=marker))
+            serves(dev, "/probe", marker)
+    assert load.answers and load.failures == []
+    wait_for(lambda: live_servers(dev) == 1, timeout=15)
+
+
+def test_servers_stuck_importing_the_app_end_when_they_are_replaced(dev, views):
+    original = views.read_text()
+    for number in range(3):
+        before = reloads(dev)
+        write_in_place(views, f"import time\ntime.sleep(1000)  # {number}\n{original}")
+        wait_until_reloads(dev, before)
+    marker = uuid.uuid4().hex
+    write_in_place(views, original + PROBE_VIEW.format(marker=marker))
+    serves(dev, "/probe", marker)
+    wait_for(lambda: live_servers(dev) == 1, timeout=5)

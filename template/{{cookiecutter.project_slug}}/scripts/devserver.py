@@ -30,7 +30,7 @@ import sys
 from pathlib import Path
 
 from devreload.settings import Settings
-from devreload.supervisor import Supervisor, load_environment, log
+from devreload.supervisor import Supervisor, load_environment, log, set_by_compose
 
 
 def main() -> int:
@@ -38,6 +38,12 @@ def main() -> int:
     # Before anything else, as `flask run` does: the settings, and every
     # library imported from now on, see the values from .env.
     environment = load_environment(root)
+    for name in set_by_compose(root, environment):
+        log(
+            f"{name} in .env is not what the container has: Docker Compose set "
+            "it when it made the container, and it wins. `docker compose up dev` "
+            "makes the container anew with it"
+        )
     if os.environ.get("WERKZEUG_DEBUG_PIN", "").strip().lower() == "off":
         log(
             "Refusing to start: WERKZEUG_DEBUG_PIN=off would give the debugger's "

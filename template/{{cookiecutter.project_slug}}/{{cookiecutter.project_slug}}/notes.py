@@ -11,6 +11,7 @@ transaction, so a note and its key are kept or lost together.
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
 
 from .extensions import db
 from .models import Note
@@ -20,6 +21,20 @@ bp = Blueprint("notes", __name__)
 
 def wants_json() -> bool:
     return request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+@bp.app_context_processor
+def link_to_notes() -> dict[str, str]:
+    """For the home page's link (index.html)."""
+    return {"notes_url": url_for("notes.index")}
+
+
+@bp.errorhandler(HTTPException)
+def refused(error: HTTPException):
+    """A JSON request gets its error as JSON too."""
+    if wants_json():
+        return {"error": error.description}, error.code
+    return error
 
 
 @bp.get("/notes")

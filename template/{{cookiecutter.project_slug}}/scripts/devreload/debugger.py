@@ -51,10 +51,16 @@ def listen(host: str, log: Callable[[str], None]) -> bool:
     # A new server waits inside os.fork() until the editor took it: a save
     # meanwhile stops it with SIGTERM, which must end it then too.
     os.register_at_fork(after_in_child=stop_signals_by_default)
+    where = os.environ.get("DEBUGPY_URL") or f"port {port}"
     log(
-        f"debugpy listening on port {port}: attach once, each reload is offered "
+        f"debugpy listening on {where}: attach once, each reload is offered "
         "to your editor as a child session"
     )
+    if where.rsplit(":", 1)[-1] != str(DEFAULT_PORT):
+        log(
+            f".vscode/launch.json attaches to port {DEFAULT_PORT}: set its port "
+            f"to {where.rsplit(':', 1)[-1]} (DEBUGPY_PORT in .env)"
+        )
     return True
 
 

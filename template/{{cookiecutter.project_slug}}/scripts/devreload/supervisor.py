@@ -73,6 +73,20 @@ def load_environment(root: Path) -> dict[str, str]:
     return before
 
 
+def set_by_compose(root: Path, environment: dict[str, str]) -> list[str]:
+    """The names in .env whose value the container's environment overrides:
+    Docker Compose set them when it made the container (DEBUGPY, ...)."""
+    from dotenv import dotenv_values
+
+    path = root / ".env"
+    values = dotenv_values(path, encoding="utf-8") if path.is_file() else {}
+    return sorted(
+        name
+        for name, value in values.items()
+        if value is not None and environment.get(name, value) != value
+    )
+
+
 def listening_socket(host: str, port: int) -> socket.socket:
     """The server socket: inherited across an exec, else opened here."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

@@ -27,8 +27,15 @@ def test_each_test_starts_with_no_notes(client):
 
 
 def test_an_empty_or_long_note_is_refused(client):
-    assert client.post("/notes", json={"text": " "}).status_code == 400
+    empty = client.post("/notes", json={"text": " "})
+    assert empty.status_code == 400
+    assert empty.json == {"error": "A note is 1 to 500 characters of text."}
     assert client.post("/notes", json={"text": "x" * 501}).status_code == 400
+    assert "<!doctype html>" in client.post("/notes", data={"text": ""}).text
+
+
+def test_the_home_page_links_to_the_notes(client):
+    assert 'href="/notes"' in client.get("/").text
 
 
 def test_readiness_asks_the_database(client):

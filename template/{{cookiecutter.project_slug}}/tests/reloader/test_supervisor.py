@@ -10,7 +10,7 @@ from devreload import modules
 from devreload.modules import fork_hazards
 from devreload.process import LineReader
 from devreload.settings import Settings
-from devreload.supervisor import StartOver, Supervisor
+from devreload.supervisor import StartOver, Supervisor, set_by_compose
 from devreload.watchers import Watchers
 
 from .helpers import write
@@ -172,3 +172,10 @@ def test_preloaded_modules_count_as_the_supervisors_own(supervisor, root, monkey
     monkeypatch.setattr(modules, "fork_hazards", lambda *_owned: None)
     supervisor.preload(["harmless_module"])
     assert module in supervisor.own_files
+
+
+def test_values_in_dotenv_that_compose_set_otherwise_are_named(tmp_path):
+    (tmp_path / ".env").write_text("DEBUGPY=1\nDEV_PORT=5001\nSAME=1\n")
+    environment = {"DEBUGPY": "0", "SAME": "1", "HOME": "/home/me"}
+    assert set_by_compose(tmp_path, environment) == ["DEBUGPY"]
+    assert set_by_compose(tmp_path / "nowhere", environment) == []
