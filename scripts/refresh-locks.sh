@@ -12,7 +12,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-test.txt
 exec .venv/bin/python - <<'PY'
-import sys, tempfile
+import re, sys, tempfile
 from pathlib import Path
 
 from tests.docker.locks import SHIPPED, hooks, placeholder_project, uv, variants
@@ -29,4 +29,8 @@ for python_version, database in variants():
         name = f"{hooks.variant(python_version, database)}.lock"
         (SHIPPED / name).write_text(lock)
         print(f"{name}: {lock.count('[[package]]')} packages", file=sys.stderr)
+        # pre-commit runs the locked ruff (one version, checked by the tests).
+        ruff = re.search(r'name = "ruff"\nversion = "([^"]+)"', lock).group(1)
+        config = SHIPPED.parent / ".pre-commit-config.yaml"
+        config.write_text(re.sub(r"rev: v[0-9.]+", f"rev: v{ruff}", config.read_text()))
 PY

@@ -216,6 +216,8 @@ def test_any_name_renders_files_that_parse(tmp_path, name):
         {"project_name": "!!!"},
         {"python_version": "2.7"},
         {"python_version": "3.13\nRUN rm -rf /"},
+        {"database": "mysql"},
+        {"database": ""},
     ],
     ids=repr,
 )
@@ -234,7 +236,14 @@ def test_bad_input_is_rejected_and_leaves_nothing(tmp_path, context):
     assert not absolute_target.exists()
 
 
-def test_cli_reports_bad_input_in_one_clear_line(tmp_path):
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        ("project_slug=../x", "Invalid project_slug '../x'"),
+        ("database=mysql", "Invalid database 'mysql'"),
+    ],
+)
+def test_cli_reports_bad_input_in_one_clear_line(tmp_path, argument, message):
     result = subprocess.run(
         [
             sys.executable,
@@ -244,14 +253,14 @@ def test_cli_reports_bad_input_in_one_clear_line(tmp_path):
             "-o",
             str(tmp_path),
             str(REPO_ROOT),
-            "project_slug=../x",
+            argument,
         ],
         capture_output=True,
         text=True,
         check=False,
     )
     assert result.returncode == 1
-    assert "Invalid project_slug '../x'" in result.stdout
+    assert message in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
     assert list(tmp_path.iterdir()) == []
 

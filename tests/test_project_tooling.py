@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,18 @@ def test_pre_commit_config_is_valid_and_runs_ruff(project):
     config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
     hooks = {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
     assert {"ruff", "ruff-format"} <= hooks
+
+
+def test_pre_commit_runs_the_ruff_of_every_shipped_lock(project):
+    """One ruff: the version CI and the dev image run (the lock's) is the one
+    pre-commit runs (refresh-locks.sh updates the hook's rev)."""
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
+    (ruff,) = [repo for repo in config["repos"] if "ruff" in repo["repo"]]
+    locks = Path(__file__).parents[1] / "template/{{cookiecutter.project_slug}}/.locks"
+    for lock in locks.glob("*.lock"):
+        packages = tomllib.loads(lock.read_text())["package"]
+        (version,) = [p["version"] for p in packages if p["name"] == "ruff"]
+        assert ruff["rev"] == f"v{version}", lock.name
 
 
 KUBERNETES_VERSION = "1.37.0"  # a current release; its schemas ship offline

@@ -177,6 +177,14 @@ def test_backup_and_restore_round_trip(dev):
     )  # fmt: skip
     assert stored(dev) == saved
     assert "second" in get(dev.url("dev", "/notes")).text
+    # A backup of a database that is not running fails, says why, leaves nothing.
+    failed = subprocess.run(
+        ["scripts/db-backup.sh", "backups/failed.dump"], cwd=dev.project,
+        env={**env, "DB_SERVICE": "no-such-service"}, capture_output=True, text=True,
+    )  # fmt: skip
+    assert failed.returncode != 0
+    assert "Backup failed: is the no-such-service service running?" in failed.stderr
+    assert sorted(p.name for p in dump.parent.iterdir()) == [dump.name]
 
 
 def test_tests_use_their_own_database_never_the_dev_one(dev):

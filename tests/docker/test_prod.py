@@ -67,6 +67,8 @@ def test_prod_serves_through_gunicorn(prod):
     assert "Prod Shop" in response.text
     assert response.headers["Server"].startswith("gunicorn")
     assert get(prod.url("prod", "/healthz")).json() == {"status": "ok"}
+    # The log says where to open it, as dev's banner does.
+    assert f"Serving on http://127.0.0.1:{prod.prod_port}" in prod.logs("prod")
 
 
 def test_profile_prod_starts_no_dev_service(prod):

@@ -87,6 +87,12 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 reload = False
 
 
+def when_ready(server):
+    """Where to open it: gunicorn says where it listens in the container."""
+    if url := os.environ.get("PROD_URL"):
+        server.log.info("Serving on %s", url)
+
+
 def on_starting(server):
     """Refuse to serve what is unsafe, whatever the command line or env said."""
     if server.cfg.reload:

@@ -8,9 +8,14 @@ cd "$(dirname "$0")/.."
 service="${DB_SERVICE:-db}"
 file="${1:-backups/$(date -u +%Y%m%dT%H%M%SZ).dump}"
 mkdir -p "$(dirname "$file")"
-# Written aside, then renamed: a failed dump never looks like a backup.
-docker compose exec -T "$service" sh -c \
+# Written aside, then renamed: a failed dump never looks like a backup, and
+# leaves nothing behind.
+trap 'rm -f "$file.partial"' EXIT
+if ! docker compose exec -T "$service" sh -c \
   'pg_dump --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" --format=custom' \
-  >"$file.partial"
+  >"$file.partial"; then
+  echo "Backup failed: is the $service service running? (docker compose ps $service)" >&2
+  exit 1
+fi
 mv "$file.partial" "$file"
 echo "$file"

@@ -15,6 +15,7 @@ supervisor before it knows what to preload.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import selectors
@@ -34,14 +35,38 @@ REPORT_EVERY_SECONDS = 1.0
 QUIET_PATHS = ("/healthz", "/readyz")
 
 
-def error_app(error: BaseException):
-    """A WSGI app that raises `error`, for the debugger to show."""
+def error_app(error: BaseException, logged: bool = False):
+    """A WSGI app that raises `error`, for the debugger to show. `logged`:
+    the log has it already, so the debugger's copy at each request goes
+    nowhere."""
     traceback_ = error.__traceback__
 
     def show_error(environ, start_response):
+        if logged:
+            environ["wsgi.errors"] = io.StringIO()
         raise error.with_traceback(traceback_)
 
     return show_error
+
+
+def log_error(error: BaseException) -> None:
+    """The app's error, once, without the frames of the dev server and of
+    Flask's loader that import it."""
+    report = traceback.TracebackException.from_exception(error)
+    for part in (report, report.__cause__):
+        if part is not None:
+            part.stack = traceback.StackSummary.from_list(
+                [frame for frame in part.stack if not loader_frame(frame.filename)]
+            )
+    print("".join(report.format()), end="", file=sys.stderr, flush=True)
+
+
+def loader_frame(filename: str) -> bool:
+    return (
+        filename.startswith(os.path.dirname(__file__))
+        or filename.endswith(os.path.join("flask", "cli.py"))
+        or filename.startswith("<frozen importlib")
+    )
 
 
 def load_app():
@@ -51,17 +76,17 @@ def load_app():
     try:
         return info.load_app()
     except SystemExit as exit_:
-        traceback.print_exc()
         try:
             raise RuntimeError(
                 f"The app exited while being imported: sys.exit({exit_.code!r}). "
-                "Fix the cause (see the traceback below) and save."
+                "Fix the cause (see the traceback above) and save."
             ) from exit_
         except RuntimeError as error:
-            return error_app(error)
+            log_error(error)
+            return error_app(error, logged=True)
     except Exception as error:  # noqa: BLE001 - shown in the browser instead
-        traceback.print_exc()
-        return error_app(error)
+        log_error(error)
+        return error_app(error, logged=True)
 
 
 def headers_with_the_body(app):

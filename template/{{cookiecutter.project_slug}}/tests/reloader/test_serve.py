@@ -12,11 +12,12 @@ import types
 import pytest
 from devreload import serve
 from devreload.process import ServerProcess
-from devreload.serve import headers_with_the_body, load_app
+from devreload.serve import error_app, headers_with_the_body, load_app
 from devreload.settings import Settings
 from flask import Flask
 from werkzeug.debug import DebuggedApplication
 from werkzeug.serving import make_server
+from werkzeug.test import Client
 
 
 @pytest.mark.parametrize(
@@ -37,6 +38,24 @@ def test_an_app_failing_at_import_serves_its_error(
     app = load_app()
     with pytest.raises(error, match=message.replace("(", r"\(").replace(")", r"\)")):
         app({}, lambda *args: None)
+
+
+def test_an_import_error_is_logged_once_without_the_dev_servers_frames(
+    tmp_path, monkeypatch, capfd
+):
+    (tmp_path / "failing_app.py").write_text("import helper\n")
+    (tmp_path / "helper.py").write_text("def broken(:\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("FLASK_APP", "failing_app.py")
+    page = DebuggedApplication(headers_with_the_body(load_app()), evalex=True)
+    logged = capfd.readouterr().err
+    assert logged.count("Traceback") == 1
+    assert "helper.py" in logged and "failing_app.py" in logged
+    assert "devreload" not in logged and "flask" not in logged
+    for _ in range(2):  # each request: the page, and nothing more in the log
+        assert Client(page).get("/").status_code == 500
+    assert capfd.readouterr().err == ""
 
 
 @pytest.fixture
@@ -188,3 +207,11 @@ def test_a_stopped_server_frees_the_port_while_it_finishes_a_request(
     assert server.status is None  # still finishing the slow request
     slow.join()
     assert ended_within(server, 5)
+
+
+def test_the_error_page_asks_for_the_same_pin_as_the_app(monkeypatch):
+    monkeypatch.delenv("WERKZEUG_DEBUG_PIN", raising=False)
+    app = DebuggedApplication(headers_with_the_body(Flask(__name__)), evalex=True)
+    broken = error_app(SyntaxError("invalid syntax"))
+    page = DebuggedApplication(headers_with_the_body(broken), evalex=True)
+    assert app.pin == page.pin
