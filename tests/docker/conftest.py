@@ -22,7 +22,9 @@ from tests.docker.stack import (
     Stack,
     answers_ok,
     engine_problem,
+    reloads,
     wait_for,
+    wait_until_reloads,
     write_in_place,
 )
 
@@ -95,9 +97,12 @@ def new_stack(tmp_path_factory, docker_client) -> Iterator[Callable[..., Stack]]
 @pytest.fixture
 def views(dev):
     """views.py of the module's `dev` stack; restored after the test, once the
-    dev server serves the restored code."""
+    dev server reloaded for the restored code and serves it."""
     path = dev.path(f"{dev.slug}/views.py")
     original = path.read_text()
     yield path
-    write_in_place(path, original)
+    if path.read_text() != original:
+        before = reloads(dev)
+        write_in_place(path, original)
+        wait_until_reloads(dev, before, timeout=30)
     wait_for(lambda: answers_ok(dev.url("dev", "/")), timeout=30)

@@ -25,6 +25,14 @@ def test_compose_config_is_valid(new_stack, name):
     assert "dev" not in prod_only.stdout.split()
 
 
+def test_migrate_runs_prods_image_built_once(new_stack):
+    stack = new_stack()
+    config = yaml.safe_load(stack.compose("--profile", "prod", "config").stdout)
+    prod, migrate = config["services"]["prod"], config["services"]["migrate"]
+    assert "build" not in migrate and migrate["pull_policy"] == "never"
+    assert migrate["image"] == prod["image"] == f"{stack.name}-prod"
+
+
 def test_python_image_is_overridable(new_stack):
     stack = new_stack(python_version="3.12")
     # Unset, the Dockerfile's own base image (where Dependabot updates it).

@@ -24,9 +24,17 @@ def watching(stack, log_path):
             wait_for(lambda: answers_ok(stack.url("dev", "/healthz")), timeout=180)
             yield
         finally:
-            watch.terminate()
-            watch.wait(timeout=30)
-            stack.down()
+            try:
+                watch.terminate()
+                watch.wait(timeout=30)
+            finally:
+                stack.down()
+
+
+def replaced(stack, service: str, old: str) -> bool:
+    """Whether the service runs a container, and not the `old` one."""
+    ids = stack.compose("ps", "-q", service).stdout.split()
+    return bool(ids) and not any(old.startswith(i) or i.startswith(old) for i in ids)
 
 
 def test_watch_syncs_sources_without_a_bind_mount(new_stack, tmp_path):
@@ -47,7 +55,11 @@ def test_watch_rebuilds_when_dependencies_change(new_stack, tmp_path):
     stack = new_stack()
     log = tmp_path / "watch.log"
     with watching(stack, log):
+        old = stack.container("dev").id
         lock = stack.path("uv.lock")
         lock.write_text(lock.read_text() + "# a new dependency\n")
         wait_for(lambda: "Rebuilding service" in log.read_text(), timeout=60)
+        # A new container, from the new image, serving (the old one answered
+        # all along until it was replaced).
+        wait_for(lambda: replaced(stack, "dev", old), timeout=180)
         wait_for(lambda: answers_ok(stack.url("dev", "/healthz")), timeout=180)

@@ -93,6 +93,7 @@ def test_a_restarted_database_means_fast_503s_then_recovery(dev):
     for answer in refused:
         # A clean refusal: no hang, no traceback (and, if not, what dev said).
         assert answer.kind == "503", explain(dev, "dev", answer)
+        assert answer.headers.get("Retry-After") == "2"
         assert b"Traceback" not in answer.body
         assert answer.seconds < 3, explain(dev, "dev", answer)
     assert recovered < 2, "no recovery within 2 s of the database being back"
@@ -272,6 +273,8 @@ def test_a_cut_network_fails_fast_and_recovers_by_itself(side):
     for answer in during:
         assert answer.kind in (*OK, "503"), explain(stack, name, answer)
         assert answer.seconds < 8, explain(stack, name, answer)
+        if answer.kind == "503":
+            assert answer.headers.get("Retry-After") == "2"
     recovered = traffic.good_after(back) or float("inf")
     slowest = max(answer.seconds for answer in during)
     figures("network cut for 10 s", name, traffic, slowest=slowest, recovered=recovered)
@@ -341,13 +344,15 @@ def test_no_credential_in_the_image_or_the_logs(prod):
     # An outage too, so that what the app logs about errors is seen.
     prod.compose("--profile", "prod", "stop", "prod-db")
     assert get(prod.url("prod", "/notes")).status_code == 503
+    assert get(prod.url("prod", "/healthz")).status_code == 200  # touches nothing
     prod.compose("--profile", "prod", "start", "prod-db")
     wait_for(lambda: get(prod.url("prod", "/notes")).status_code == 200, timeout=60)
     logs = "".join(map(prod.logs, ("prod", "migrate", "prod-db")))
     assert "GET /notes" in logs
-    assert password not in logs
     image = b"".join(prod.container("prod").image.save(named=False))
-    assert password.encode() not in image
+    for secret in (password, env_value(prod, "SECRET_KEY")):
+        assert secret not in logs
+        assert secret.encode() not in image
 
 
 def test_the_swarm_files_migration_command_works_as_written(prod):

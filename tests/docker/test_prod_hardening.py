@@ -44,25 +44,48 @@ def env_override(**variables: str) -> str:
 
 
 def write_flaskenv(stack) -> None:
+    """.flaskenv where Flask's dotenv loading would find it: the working
+    directory of the container (mounted there) and the package."""
     for where in (".flaskenv", f"{stack.slug}/.flaskenv"):
         stack.path(where).write_text("FLASK_DEBUG=1\n")
+    stack.add_override(
+        "services:\n  prod:\n    volumes:\n      - ./.flaskenv:/app/.flaskenv:ro\n"
+    )
 
 
-# Each turns debug on in one way a user or their code might; with the
-# variables that must then reach the container, to prove the attempt was made.
+def switch_debug_on_while_serving(stack) -> None:
+    stack.append(
+        f"{stack.slug}/views.py",
+        "\n\n@bp.before_app_request\ndef switch_debug_on():\n"
+        "    from flask import current_app\n\n    current_app.debug = True\n",
+    )
+
+
+FLASKENV_IN_THE_CONTAINER = (
+    "test -f /app/.flaskenv && test -f /app/*/.flaskenv && echo found"
+)
+# Each turns debug on in one way a user or their code might; with what must
+# then be in the container (`env`, or a shell test), to prove the attempt was
+# made, and the warning prod logs (None: it has no effect to warn about).
 DEBUG_SWITCHES = {
     "FLASK_DEBUG=1 in the environment": (
         lambda s: s.add_override(env_override(FLASK_DEBUG="1")),
-        ["FLASK_DEBUG=1"],
+        "env", ["FLASK_DEBUG=1"], "FLASK_DEBUG is set: ignored",
     ),
-    "FLASK_DEBUG=1 in .env": (lambda s: s.set_env(FLASK_DEBUG="1"), ["FLASK_DEBUG=1"]),
+    "FLASK_DEBUG=1 in .env": (
+        lambda s: s.set_env(FLASK_DEBUG="1"),
+        "env", ["FLASK_DEBUG=1"], "FLASK_DEBUG is set: ignored",
+    ),
     "DEBUG, FLASK_ENV, FLASK_TESTING in the environment": (
         lambda s: s.add_override(
             env_override(DEBUG="1", FLASK_ENV="development", FLASK_TESTING="1")
         ),
-        ["DEBUG=1", "FLASK_ENV=development", "FLASK_TESTING=1"],
+        "env", ["DEBUG=1", "FLASK_ENV=development", "FLASK_TESTING=1"],
+        "FLASK_TESTING is set: ignored",
     ),
-    ".flaskenv with FLASK_DEBUG=1": (write_flaskenv, []),
+    ".flaskenv with FLASK_DEBUG=1": (
+        write_flaskenv, FLASKENV_IN_THE_CONTAINER, ["found"], None,
+    ),
     "DEBUG = True in the config module": (
         lambda s: replace(
             s,
@@ -70,7 +93,7 @@ DEBUG_SWITCHES = {
             "    SECRET_KEY = None\n",
             "    SECRET_KEY = None\n    DEBUG = True\n",
         ),
-        [],
+        "env", [], "DEBUG = True in config.py: ignored",
     ),
     "app.debug = True in the app factory": (
         lambda s: replace(
@@ -79,32 +102,30 @@ DEBUG_SWITCHES = {
             "    return app\n",
             '    app.debug = True\n    app.config["DEBUG"] = True\n    return app\n',
         ),
-        [],
+        "env", [], "debug/testing was on (set by the app's code): forced off",
     ),
-    "app.debug = True while serving": (
-        lambda s: s.append(
-            f"{s.slug}/views.py",
-            "\n\n@bp.before_app_request\ndef switch_debug_on():\n"
-            "    from flask import current_app\n\n    current_app.debug = True\n",
-        ),
-        [],
-    ),
-}
+    "app.debug = True while serving": (switch_debug_on_while_serving, "env", [], None),
+}  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("switch", "reaches_the_container"),
+    ("switch", "look", "in_the_container", "warning"),
     DEBUG_SWITCHES.values(),
     ids=DEBUG_SWITCHES.keys(),
 )
-def test_debug_stays_off(new_stack, switch, reaches_the_container):
+def test_debug_stays_off(new_stack, switch, look, in_the_container, warning):
     stack = with_crash_route(new_stack())
     switch(stack)
     with prod_serving(stack):
-        env = stack.compose("exec", "-T", "prod", "env").stdout.splitlines()
-        assert set(reaches_the_container) <= set(env)
+        command = ["env"] if look == "env" else ["sh", "-c", look]
+        seen = stack.compose("exec", "-T", "prod", *command).stdout.splitlines()
+        assert set(in_the_container) <= set(seen)
         get(stack.url("prod"))  # a first request, for the run-time switch
-        assert_no_debug_exposed(stack)
+        serving = switch is switch_debug_on_while_serving  # on, with no effect
+        assert_no_debug_exposed(stack, debug_flag_off=not serving)
+        if warning:  # logged by the production app, in prod (and migrate)
+            logs = "".join(map(stack.logs, stack.services("prod")))
+            assert warning in logs
 
 
 def refuses_to_start(stack, message: str, service: str = "prod") -> str:
@@ -223,22 +244,50 @@ def test_prod_stops_gracefully_without_losing_a_request(new_stack):
         result = {}
 
         def slow_request():
-            result["response"] = requests.get(stack.url("prod", "/slow"), timeout=20)
+            url = stack.url("prod", "/slow")
+            try:
+                result["response"] = requests.get(url, timeout=20)
+            except requests.RequestException as error:  # seen below, not lost
+                result["response"] = error
 
         in_flight = threading.Thread(target=slow_request)
         in_flight.start()
-        time.sleep(1)  # the request is now inside a worker
+        # The request is inside a worker once gunicorn's worker holds its
+        # connection: wait for the established socket on port 8000.
+        wait_for(lambda: established_connections(stack) > 0, timeout=10, pause=0.05)
         started = time.monotonic()
         stack.compose("stop", "prod")
         stop_seconds = time.monotonic() - started
         in_flight.join()
 
+        assert isinstance(result["response"], requests.Response), result["response"]
         assert result["response"].status_code == 200
         assert result["response"].text == "finished"
         assert stop_seconds < 10
         state = stack.container("prod").attrs["State"]
         assert state["Running"] is False
         assert state["ExitCode"] == 0
+
+
+ESTABLISHED = """
+import sys
+count = 0
+for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+    try:
+        lines = open(table).read().splitlines()[1:]
+    except OSError:
+        continue
+    for line in lines:
+        local, state = line.split()[1], line.split()[3]
+        count += local.endswith(":1F40") and state == "01"  # :8000, established
+print(count)
+"""
+
+
+def established_connections(stack) -> int:
+    """Connections to gunicorn's port inside the prod container."""
+    result = stack.compose("exec", "-T", "prod", "python", "-c", ESTABLISHED)
+    return int(result.stdout)
 
 
 def test_dev_stops_quickly(new_stack):

@@ -9,17 +9,17 @@ counted in the dev server's log; served content is read over HTTP.
 from __future__ import annotations
 
 import shutil
-import threading
 import time
 import uuid
 
 import pytest
-import requests
 
 from tests.docker.stack import (
     PROBE_VIEW,
+    Load,
     answers_ok,
     cpu_seconds,
+    get,
     install_in_dev,
     reloads,
     serves,
@@ -120,7 +120,7 @@ def test_a_change_flask_reloads_itself_needs_no_restart(
     try:
         changed.write_text(edit(original, marker))
         serves(dev, url, marker)
-        assert reloads(dev) == before
+        assert_no_reload(dev, before)
     finally:
         changed.write_text(original)
 
@@ -262,53 +262,42 @@ def test_a_symlinked_directory_is_followed(dev, package):
 def test_an_editable_library_outside_the_project_is_watched(dev, package):
     """Its modules are not the interpreter's: never preloaded, always watched."""
     # What `pip install -e` leaves in site-packages: a path to the sources.
-    install_in_dev(dev, "__editable__.sibling_library-0.1.pth", "/opt/sibling\n")
-    wait_for(lambda: "Installed packages changed" in dev.logs("dev"), timeout=10)
+    pth = "__editable__.sibling_library-0.1.pth"
+    restarts = dev.logs("dev").count("Installed packages changed")
+    install_in_dev(dev, pth, "/opt/sibling\n")
+    changed = lambda: dev.logs("dev").count("Installed packages changed")  # noqa: E731
+    wait_for(lambda: changed() > restarts, timeout=10)
     views = package / "views.py"
     probe = f"\n\n@bp.get('/probe')\ndef probe():\n    return {SIBLING_LIBRARY}.VALUE\n"
     write_in_place(views, f"import {SIBLING_LIBRARY}\n" + views.read_text() + probe)
     serves(dev, "/probe", "first", whole=True)
-    time.sleep(0.5)  # the server reports its imports as it starts: let them arrive
     library = dev.project.parent / "sibling" / SIBLING_LIBRARY / "__init__.py"
+
+    def saved_and_served() -> bool:
+        # The server reports its imports as it starts: until then the first
+        # save may go unwatched, so save again until it is served.
+        library.write_text(f"VALUE = 'second'\n# {uuid.uuid4().hex}\n")
+        return get(dev.url("dev", "/probe"), timeout=5).text == "second"
+
     try:
-        library.write_text("VALUE = 'second'\n")
-        serves(dev, "/probe", "second", whole=True)
+        wait_for(saved_and_served, timeout=15, pause=0.5)
     finally:
         library.write_text("VALUE = 'first'\n")
+        restarts = changed()
+        install_in_dev(dev, pth, None)  # the image as it was, for the next tests
+        wait_for(lambda: changed() > restarts, timeout=10)
 
 
 def test_no_request_fails_during_reloads(dev, package):
-    failures: list[str] = []
-    answered = 0
-    stop = threading.Event()
-
-    def hammer():
-        nonlocal answered
-        while not stop.is_set():
-            try:
-                response = requests.get(dev.url("dev", "/"), timeout=10)
-                if response.status_code != 200:
-                    failures.append(str(response.status_code))
-                answered += 1
-            except requests.RequestException as error:
-                failures.append(repr(error))
-
-    clients = [threading.Thread(target=hammer) for _ in range(4)]
-    for client in clients:
-        client.start()
     views = package / "views.py"
     original = views.read_text()
-    try:
+    with Load(dev.url("dev", "/")).running() as load:
         for _ in range(5):
             marker = uuid.uuid4().hex
             write_in_place(views, original + PROBE_VIEW.format(marker=marker))
             serves(dev, "/probe", marker)
-    finally:
-        stop.set()
-        for client in clients:
-            client.join()
-    assert failures == []
-    assert answered > 50
+    assert load.failures == []
+    assert len(load.answers) > 50
 
 
 def test_an_import_error_is_shown_and_a_fix_recovers(dev, package):
@@ -319,8 +308,15 @@ def test_an_import_error_is_shown_and_a_fix_recovers(dev, package):
     assert "Werkzeug Debugger" in page
 
 
+def starts(dev) -> int:
+    """How many times the dev server started (its banner), exec'ed ones too."""
+    return dev.logs("dev").count(" * Serving on ")
+
+
 def test_changed_packages_restart_the_server_from_scratch(dev, package):
-    before = dev.logs("dev").count("Installed packages changed")
-    install_in_dev(dev, "just_installed.py", "VALUE = 1\n")
-    wait_for(lambda: dev.logs("dev").count("Installed packages changed") > before, 30)
-    wait_for(lambda: answers_ok(dev.url("dev", "/")), timeout=30)
+    for content in ("VALUE = 1\n", None):  # installed, then removed: each restarts
+        before = starts(dev)
+        install_in_dev(dev, "just_installed.py", content)
+        wait_for(lambda before=before: starts(dev) > before, 30)
+        assert "Installed packages changed: restarting" in dev.logs("dev")
+        wait_for(lambda: answers_ok(dev.url("dev", "/")), timeout=30)

@@ -37,6 +37,7 @@ class Answer:
     seconds: float
     at: float  # time.time() when it started, to find the server's log lines
     body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
 
     def json(self) -> dict:
         return json.loads(self.body)
@@ -58,8 +59,10 @@ def ask(
         headers["Content-Type"] = "application/json"
     started, at = time.monotonic(), time.time()
 
-    def answer(kind: str, received: bytes = b"") -> Answer:
-        return Answer(kind, started, time.monotonic() - started, at, received)
+    def answer(kind: str, received: bytes = b"", response=None) -> Answer:
+        headers = dict(response.getheaders()) if response else {}
+        seconds = time.monotonic() - started
+        return Answer(kind, started, seconds, at, received, headers)
 
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     try:
@@ -76,8 +79,8 @@ def ask(
         except (http.client.IncompleteRead, ConnectionError):
             return answer("cut")
         if length is not None and len(received) != int(length):
-            return answer("cut", received)
-        return answer(str(response.status), received)
+            return answer("cut", received, response)
+        return answer(str(response.status), received, response)
     except TimeoutError:
         return answer("timeout")
     finally:

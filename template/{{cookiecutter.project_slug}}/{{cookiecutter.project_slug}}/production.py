@@ -30,7 +30,7 @@ from flask import Flask
 from werkzeug.debug import DebuggedApplication
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import create_app
+from . import config, create_app
 from .config import DEV_SECRET_KEY
 
 log = logging.getLogger(__name__)
@@ -123,10 +123,13 @@ def check_wsgi_stack(wsgi_app: object) -> None:
             )
 
 
-def warn_ignored_environment() -> None:
+def warn_ignored_settings() -> None:
     for name in ("FLASK_DEBUG", "FLASK_TESTING"):
         if os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no"):
             log.warning("%s is set: ignored, debug is always off in production", name)
+    for name in ("DEBUG", "TESTING"):
+        if getattr(config.Defaults, name, False):
+            log.warning("%s = True in config.py: ignored in production", name)
 
 
 def force_debug_off(app: Flask, where: str) -> None:
@@ -146,7 +149,7 @@ def trust_proxies(app: Flask) -> None:
 
 
 def create_production_app() -> Flask:
-    warn_ignored_environment()
+    warn_ignored_settings()
     app = create_app(FORCED_SETTINGS)
     # Again: the app's own code may have switched it on while being built.
     force_debug_off(app, "set by the app's code")

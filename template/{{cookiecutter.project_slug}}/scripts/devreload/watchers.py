@@ -7,8 +7,11 @@ gives back the paths that changed, so that a change seen by one is not seen
 again by the other.
 
 A burst of changes (a checkout, a formatter, a code generator, an unpacked
-archive) gives one reload: it ends after QUIET_SECONDS without a change, or
-after MAX_BURST_SECONDS, so that endless writes still reload now and then.
+archive) gives one reload: it ends after QUIET_SECONDS without a change. A
+burst that keeps rewriting the same files ends after MAX_BURST_SECONDS, so
+that endless writes still reload now and then; one that keeps bringing new
+files (a checkout or an unpack on a slow disk or a busy machine) is one
+change, waited for up to MAX_BULK_SECONDS.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from .snapshot import Snapshot
 STRATEGIES = {"auto": ("native", "poll"), "poll": ("poll",), "native": ("native",)}
 QUIET_SECONDS = 0.05
 MAX_BURST_SECONDS = 3.0
+MAX_BULK_SECONDS = 30.0
 
 
 class Watchers:
@@ -99,6 +103,7 @@ class Burst:
         self.changed: set[str] = set()
         self.dirs: set[str] = set()  # where they happen, and the parents
         now = time.monotonic()
+        self.started = now
         self.deadline = now + MAX_BURST_SECONDS
         self.quiet_from = now
         self.add(changed, written_at)
@@ -106,6 +111,11 @@ class Burst:
     def add(self, more: set[str], written_at: float | None = None) -> None:
         """More changes; the quiet time starts from when they were written
         (default: now), which polling sees only later."""
+        if more - self.changed:  # new files still coming: wait for the rest
+            self.deadline = min(
+                max(self.deadline, time.monotonic() + MAX_BURST_SECONDS),
+                self.started + MAX_BULK_SECONDS,
+            )
         if more:
             self.changed |= more
             for directory in {os.path.dirname(path) for path in more}:

@@ -6,7 +6,13 @@ import time
 import pytest
 from devreload.polling import HotList
 from devreload.settings import Settings
-from devreload.watchers import MAX_BURST_SECONDS, QUIET_SECONDS, Burst, Watchers
+from devreload.watchers import (
+    MAX_BULK_SECONDS,
+    MAX_BURST_SECONDS,
+    QUIET_SECONDS,
+    Burst,
+    Watchers,
+)
 
 MODES = {
     "native": ["file events"],
@@ -65,12 +71,36 @@ def test_the_quiet_time_counts_from_the_write_polling_saw_late(clock):
     assert burst.time_left() == pytest.approx(QUIET_SECONDS / 2)
 
 
-def test_a_burst_that_never_ends_is_cut_short(clock):
-    burst = Burst({"a.py"})
+def keep_writing(burst, clock, seconds: float, paths) -> None:
+    """Changes every half quiet time (never quiet for long enough)."""
     elapsed = 0.0
-    while elapsed < MAX_BURST_SECONDS:  # never quiet for long enough
+    while elapsed < seconds:
         assert not burst.over()
         clock(QUIET_SECONDS / 2)
         elapsed += QUIET_SECONDS / 2
-        burst.add({f"more_{elapsed}.py"})
+        burst.add(paths(elapsed))
+
+
+def test_a_burst_rewriting_the_same_files_is_cut_short(clock):
+    burst = Burst({"a.py"})
+    keep_writing(burst, clock, MAX_BURST_SECONDS - 0.5, lambda _: {"a.py"})
+    clock(1.0)
+    burst.add({"a.py"})
+    assert burst.over()
+
+
+def test_a_bulk_write_longer_than_a_burst_is_one_change(clock):
+    """A checkout on a busy machine: new files for 10 s, then quiet."""
+    burst = Burst({"new_0.py"})
+    keep_writing(burst, clock, 10.0, lambda elapsed: {f"new_{elapsed}.py"})
+    clock(QUIET_SECONDS)
+    assert burst.over()
+
+
+def test_new_files_that_never_stop_still_reload_now_and_then(clock):
+    burst = Burst({"new_0.py"})
+    new_files = lambda elapsed: {f"new_{elapsed}.py"}  # noqa: E731
+    keep_writing(burst, clock, MAX_BULK_SECONDS - 0.5, new_files)
+    clock(1.0)
+    burst.add({"one_more.py"})
     assert burst.over()
