@@ -14,7 +14,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from tests.conftest import REPO_ROOT, generate_project, load_module
+from tests.conftest import DATABASES, REPO_ROOT, generate_project, load_module
 
 SHIPPED = REPO_ROOT / "template" / "{{cookiecutter.project_slug}}" / ".locks"
 # Which Python each variant is locked with: any the variant accepts. Only
@@ -31,9 +31,6 @@ LOCKING_PYTHON = {
 hooks = load_module(
     REPO_ROOT / "template" / "hooks" / "post_gen_project.py", "post_gen_project"
 )
-
-
-DATABASES = ("postgres", "none")
 
 
 def variants() -> list[tuple[str, str]]:

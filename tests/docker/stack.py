@@ -122,14 +122,20 @@ class Stack:
         return ["docker", "compose", *files, "-p", self.name, *args]
 
     def compose(self, *args: str, check: bool = True, timeout: float = 600):
-        return subprocess.run(
+        result = subprocess.run(
             self.compose_argv(*args),
             cwd=self.project,
             capture_output=True,
             text=True,
-            check=check,
+            check=False,
             timeout=timeout,
         )
+        if check and result.returncode:
+            raise AssertionError(  # with what Compose said, not only its code
+                f"docker compose {' '.join(args)} exited {result.returncode}:\n"
+                f"{result.stderr[-4000:]}{result.stdout[-2000:]}"
+            )
+        return result
 
     @contextlib.contextmanager
     def running(self, setup: str) -> Iterator[Services]:
@@ -216,14 +222,22 @@ class Load:
                 worker.join()
 
 
+# For scripts run in containers: a process's /proc/<pid>/stat fields after
+# its name (state, parent, ... utime at 11), the one parser of them.
+STAT_FIELDS = """
+def stat_fields(pid):
+    return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+"""
 # Every process of a container, as JSON (run inside it): its id, parent,
 # state, command line, and how many sockets it holds.
-PROCESSES = """
+PROCESSES = (
+    STAT_FIELDS
+    + """
 import json, os
 found = []
 for pid in filter(str.isdigit, os.listdir("/proc")):
     try:
-        state, parent = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[:2]
+        state, parent = stat_fields(pid)[:2]
         argv = open(f"/proc/{pid}/cmdline").read().split("\\0")[:-1]
     except OSError:
         continue  # gone meanwhile
@@ -242,6 +256,7 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
                       sockets=sockets))
 print(json.dumps(found))
 """
+)
 DEV_SERVER = "scripts/devserver.py"
 
 
@@ -390,18 +405,21 @@ def wait_until_quiet(stack: Stack, quiet: float = 2.0, timeout: float = 60) -> i
 
 
 # Sums the CPU time of every process in the container but its own.
-CPU_SECONDS = """
+CPU_SECONDS = (
+    STAT_FIELDS
+    + """
 import os
 total = 0
 for pid in filter(str.isdigit, os.listdir("/proc")):
     if int(pid) != os.getpid():
         try:
-            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+            fields = stat_fields(pid)
         except OSError:
             continue
         total += sum(map(int, fields[11:15]))  # utime stime cutime cstime
 print(total / os.sysconf("SC_CLK_TCK"))
 """
+)
 
 
 def cpu_seconds(stack: Stack, service: str = "dev") -> float:

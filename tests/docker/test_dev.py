@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from tests.conftest import DATABASES
 from tests.docker.stack import (
-    PROBE_VIEW,
     get,
-    serves,
+    shows_error_until_fixed,
     wait_for,
-    write_by_rename,
     write_in_place,
 )
 
@@ -59,25 +55,9 @@ def test_exception_shows_the_werkzeug_debugger(dev, views):
     assert "Traceback" in page
 
 
-@pytest.mark.parametrize("write", [write_in_place, write_by_rename])
-def test_host_edit_is_served(dev, views, write):
-    marker = f"edited-{write.__name__}-{uuid.uuid4().hex}"
-    write(views, views.read_text() + PROBE_VIEW.format(marker=marker))
-    serves(dev, "/probe", marker, whole=True)
-
-
 def test_syntax_error_keeps_the_server_up_and_a_fix_recovers(dev, views):
-    original = views.read_text()
-    write_in_place(views, original + "\ndef broken(:\n")
-    page = wait_for(
-        lambda: (
-            (r := get(dev.url("dev"))).status_code == 500 and "SyntaxError" in r.text
-        )
-    )
-    assert page
-    marker = f"fixed-{uuid.uuid4().hex}"
-    write_in_place(views, original + PROBE_VIEW.format(marker=marker))
-    serves(dev, "/probe", marker, whole=True)
+    page = shows_error_until_fixed(dev, views, "def broken(:\n")
+    assert "SyntaxError" in page
     assert get(dev.url("dev")).status_code == 200
 
 

@@ -3,14 +3,27 @@ exactly it, and adding a dependency with only Docker installed."""
 
 from __future__ import annotations
 
+import contextlib
+
+import docker
 import pytest
 
 from tests.conftest import generate_project
 from tests.docker.locks import uv, variants
 from tests.docker.stack import answers_ok, stand_in_user, wait_for
 
+
 # name==version and a digest of the RECORD (every installed file's hash) of
 # each distribution in the image's virtualenv.
+@pytest.fixture(scope="module", autouse=True)
+def _remove_the_uv_images(docker_client):
+    """The images locks.uv() builds (one per Python), gone after the module."""
+    yield
+    for image in docker_client.images.list(name="template-uv"):
+        with contextlib.suppress(docker.errors.APIError):
+            docker_client.images.remove(image.id, force=True)
+
+
 INSTALLED = """
 import hashlib, pathlib, sysconfig
 for info in sorted(pathlib.Path(sysconfig.get_paths()["purelib"]).glob("*.dist-info")):

@@ -11,6 +11,7 @@ import pytest
 
 from tests.docker.stack import (
     PROBE_VIEW,
+    STAT_FIELDS,
     Load,
     answers_ok,
     dev_supervisor_and_servers,
@@ -29,7 +30,9 @@ from tests.docker.stack import (
 # Run inside the dev container: start a second dev server on port 5001
 # with the given interpreter, kill it with SIGKILL once it serves, and say
 # what is left of it a second later.
-SECOND_SERVER = """
+SECOND_SERVER = (
+    STAT_FIELDS
+    + """
 import json, os, signal, subprocess, sys, time, urllib.request
 
 def answers():
@@ -43,7 +46,7 @@ def children(parent):
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+            fields = stat_fields(pid)
         except OSError:
             continue
         if int(fields[1]) == parent:
@@ -52,7 +55,7 @@ def children(parent):
 
 def running(pid):
     try:
-        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+        return stat_fields(pid)[0] != "Z"
     except OSError:
         return False
 
@@ -75,6 +78,7 @@ print(json.dumps({
     "log": open(log.name).read(),
 }))
 """
+)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ cache is off, so that what is seen is the reloader, not the cache.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import generate_project
+from tests.docker.conftest import missing
 from tests.docker.stack import (
     PROBE_VIEW,
     Stack,
@@ -36,10 +36,7 @@ from tests.docker.stack import (
 def project_and_view(tmp_path_factory) -> tuple[Path, Path]:
     """A generated project, and a FUSE view of it."""
     if not shutil.which("bindfs"):
-        message = "bindfs is missing (apt-get install bindfs)"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set and {message}")
-        pytest.skip(message)
+        missing("bindfs is missing (apt-get install bindfs)", on_the_host=True)
     out = tmp_path_factory.mktemp("no-events")
     project = generate_project(out / "project", project_name="No Events Shop")
     view = out / "view" / project.name

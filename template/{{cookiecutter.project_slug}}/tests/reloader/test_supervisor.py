@@ -161,7 +161,9 @@ def test_preloading_stops_at_the_first_module_that_makes_forking_unsafe(
     assert start_over.value.preload_off.startswith(
         "importing starts_a_thread left 1 thread running"
     )
+    deadline = time.monotonic() + 5
     while "thread" in (fork_hazards(set()) or ""):  # until that thread ends
+        assert time.monotonic() < deadline, "the library's thread never ended"
         time.sleep(0.01)
 
 
