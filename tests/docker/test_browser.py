@@ -13,6 +13,7 @@ import uuid
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from tests.docker.browser import (
     FOREIGN_HOST,
@@ -117,3 +118,14 @@ def test_a_foreign_host_gets_no_console(dev, browser):
         "return fetch(makeDebugURL({cmd: 'printpin'})).then(r => r.status)"
     )
     assert refused == 400
+
+
+def test_the_notes_form_posts_in_a_real_browser(dev, browser):
+    """The page's own form passes the cross-site check (Chromium sends
+    Sec-Fetch-Site and Origin) and its CSP (form-action 'self')."""
+    text = f"from the browser {uuid.uuid4().hex[:8]}"
+    browser.get(dev.url("dev", "/notes"))
+    field = browser.find_element(By.NAME, "text")
+    field.send_keys(text + Keys.ENTER)
+    until(browser, lambda b: text in b.find_element(By.TAG_NAME, "ul").text)
+    assert browser.current_url == dev.url("dev", "/notes")

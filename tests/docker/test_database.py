@@ -374,6 +374,18 @@ def test_the_swarm_files_migration_command_works_as_written(prod):
     assert result.returncode == 0, result.stderr[-3000:]
 
 
+def test_a_cross_site_form_post_is_refused_and_stores_nothing(prod):
+    cross_site = {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}
+    forged, sent = uuid.uuid4().hex, uuid.uuid4().hex
+    url = prod.url("prod", "/notes")
+    refused = requests.post(url, data={"text": forged}, headers=cross_site, timeout=10)
+    assert refused.status_code == 403
+    as_json = ask(url, "POST", {"text": sent}, cross_site)  # JSON: not a form
+    assert as_json.kind == "201"
+    notes = stored(prod, "prod-db")
+    assert sent in notes and forged not in notes
+
+
 def test_prod_stopped_during_writes_leaves_no_half_written_data(prod):
     before = stored(prod, "prod-db")  # other tests' notes
     with Traffic(prod.url("prod", "/notes")).running(writers=4) as traffic:

@@ -78,6 +78,27 @@ def test_prod_serves_through_gunicorn(prod):
     assert f"Serving on http://127.0.0.1:{prod.prod_port}" in prod.logs("prod")
 
 
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+@pytest.mark.parametrize("path", ["/", "/no-such-page", "/boom", "/static/style.css"])
+def test_every_answer_carries_the_security_headers(prod, path):
+    # X-Forwarded-Proto from a client prod does not trust (PROXY_COUNT unset):
+    # plain HTTP all the same, so no HSTS.
+    response = get(prod.url("prod", path), headers={"X-Forwarded-Proto": "https"})
+    assert response.status_code in (200, 404, 500)
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers[name] == value, name
+    policy = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy and "unsafe-inline" not in policy
+    assert "Strict-Transport-Security" not in response.headers
+
+
 def test_profile_prod_starts_no_dev_service(prod):
     assert prod.services_running() == prod.services("prod")
 

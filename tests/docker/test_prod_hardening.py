@@ -341,3 +341,37 @@ def test_bad_requests_get_a_4xx_and_no_traceback(plain_prod, request_bytes):
     assert b"Traceback" not in answer
     assert answers_ok(plain_prod.url("prod", "/healthz"))
     assert "Traceback" not in plain_prod.logs("prod")
+
+
+REMEMBER_VIEW = """
+
+@bp.get("/remember")
+def remember():
+    from flask import session
+
+    session["seen"] = True
+    return "remembered"
+"""
+
+
+@pytest.fixture(scope="module")
+def proxied_prod(new_stack):
+    """Prod behind one TLS-terminating proxy, as the README says to declare it."""
+    stack = new_stack()
+    stack.append(f"{stack.slug}/views.py", REMEMBER_VIEW)
+    stack.set_env(PROXY_COUNT="1", FORWARDED_ALLOW_IPS="*")
+    with prod_serving(stack):
+        yield stack
+
+
+@pytest.mark.parametrize("scheme", ["https", "http"])
+def test_behind_a_tls_proxy_hsts_and_secure_cookies_follow_the_scheme(
+    proxied_prod, scheme
+):
+    response = get(
+        proxied_prod.url("prod", "/remember"), headers={"X-Forwarded-Proto": scheme}
+    )
+    assert response.text == "remembered"
+    over_tls = scheme == "https"
+    assert ("Strict-Transport-Security" in response.headers) is over_tls
+    assert ("Secure" in response.headers["Set-Cookie"]) is over_tls

@@ -38,7 +38,7 @@ def run_job(project, job: dict, env: dict) -> None:
 
 
 @pytest.mark.parametrize("database", DATABASES)
-@pytest.mark.parametrize("job_name", ["test", "prod"])
+@pytest.mark.parametrize("job_name", ["test", "prod", "audit"])
 def test_ci_job_passes(new_stack, job_name, database):
     stack = new_stack(database=database)
     stack.path(".env").unlink()  # as in a fresh clone: .env is never committed

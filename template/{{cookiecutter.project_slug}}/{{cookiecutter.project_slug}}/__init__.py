@@ -7,13 +7,14 @@ from typing import Any
 
 from flask import Flask
 
-from . import config{% if cookiecutter.database == "postgres" %}, database{% endif %}, views
+from . import config{% if cookiecutter.database == "postgres" %}, database{% endif %}, security, views
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Create the app; `overrides` win over every other setting (tests use it)."""
     app = Flask(__name__)
     config.load(app, overrides)
+    security.init_app(app)
     app.register_blueprint(views.bp)
 {%- if cookiecutter.database == "postgres" %}
     database.init_app(app)

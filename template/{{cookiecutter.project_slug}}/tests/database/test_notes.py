@@ -77,3 +77,10 @@ def test_an_idempotency_key_sent_with_another_note_is_refused(client):
     assert post(client, "buy", "a").status_code == 422
     assert post(client, "pay", "k" * 256).status_code == 400
     assert count_notes() == 1
+
+
+def test_a_note_posted_from_another_site_is_refused_and_not_stored(client):
+    cross_site = {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}
+    response = client.post("/notes", data={"text": "forged"}, headers=cross_site)
+    assert response.status_code == 403
+    assert count_notes() == 0
