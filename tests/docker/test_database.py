@@ -95,14 +95,14 @@ def test_a_restarted_database_means_fast_503s_then_recovery(dev):
         assert answer.kind == "503", explain(dev, "dev", answer)
         assert answer.headers.get("Retry-After") == "2"
         assert b"Traceback" not in answer.body
-        assert answer.seconds < 3, explain(dev, "dev", answer)
+        assert answer.seconds < 5, explain(dev, "dev", answer)
     assert recovered < 2, "no recovery within 2 s of the database being back"
     assert traffic.acknowledged <= stored(dev)
 
 
 def test_a_killed_database_loses_no_acknowledged_write(dev):
     with Traffic(dev.url("dev", "/notes")).running() as traffic:
-        time.sleep(1)
+        wait_for(lambda: len(traffic.acknowledged) > 20, timeout=30)
         subprocess.run(
             ["docker", "kill", "-s", "KILL", dev.container("db").id], check=True
         )
@@ -315,7 +315,7 @@ def test_a_retried_write_is_stored_once(side):
 
 def test_data_survives_down_and_up_and_only_down_v_removes_it(dev):
     with Traffic(dev.url("dev", "/notes")).running() as traffic:
-        time.sleep(1)
+        wait_for(lambda: len(traffic.acknowledged) > 20, timeout=30)
     dev.compose("--profile", "*", "down")
     dev.compose("up", "--detach", "dev")
     wait_for(lambda: answers_ok(dev.url("dev", "/healthz")), timeout=60)
@@ -389,7 +389,7 @@ def test_a_cross_site_form_post_is_refused_and_stores_nothing(prod):
 def test_prod_stopped_during_writes_leaves_no_half_written_data(prod):
     before = stored(prod, "prod-db")  # other tests' notes
     with Traffic(prod.url("prod", "/notes")).running(writers=4) as traffic:
-        time.sleep(1)
+        wait_for(lambda: len(traffic.acknowledged) > 20, timeout=30)
         prod.compose("--profile", "prod", "stop", "prod")
         time.sleep(0.5)
     notes = stored(prod, "prod-db") - before

@@ -13,6 +13,7 @@ import time
 import pytest
 import requests
 
+from tests.conftest import DATABASES
 from tests.docker.stack import answers_ok, get, wait_for
 from tests.docker.test_prod import (
     assert_no_debug_exposed,
@@ -163,8 +164,9 @@ KEY_ADVICE = "secrets.token_urlsafe"
     ],
     ids=["missing", "empty", "placeholder from .env.example", "short"],
 )
-def test_prod_refuses_a_weak_secret_key(new_stack, secret_key, message):
-    stack = new_stack()
+@pytest.mark.parametrize("database", DATABASES)  # migrate refuses, or gunicorn
+def test_prod_refuses_a_weak_secret_key(new_stack, secret_key, message, database):
+    stack = new_stack(database=database)
     if secret_key is None:
         stack.unset_env("SECRET_KEY")
     else:
@@ -203,8 +205,9 @@ def test_no_database_password_at_all_stops_compose_itself(new_stack):
     assert stack.leftovers() == []
 
 
-def test_prod_refuses_the_debugger_middleware_in_the_app(new_stack):
-    stack = new_stack()
+@pytest.mark.parametrize("database", DATABASES)
+def test_prod_refuses_the_debugger_middleware_in_the_app(new_stack, database):
+    stack = new_stack(database=database)
     stack.append(
         f"{stack.slug}/wsgi.py",
         "\nfrom werkzeug.debug import DebuggedApplication\n\n"
