@@ -176,9 +176,26 @@ def get_text(url: str) -> str:
     return requests.get(url, timeout=2).text
 
 
-def update_under_load(deployed, version: str, outcome: str) -> tuple[Load, float]:
-    """Deploy `version` under load, until the update ends in `outcome`: the
-    load, and how long the update took."""
+def proxy_counts(deployed) -> dict[str, int]:
+    """What the load balancer saw so far: connections refused by a task
+    (retried on another), requests a task had and lost (never retried)."""
+    stats = deployed.url.rsplit("/", 1)[0] + "/__proxy__/stats"
+    return requests.get(stats, timeout=5).json()
+
+
+def assert_no_request_lost(deployed, load: Load, before: dict[str, int]) -> None:
+    after = proxy_counts(deployed)
+    refused, cut = (after[key] - before[key] for key in ("refused", "cut"))
+    print(f"{len(load.answers)} answered, {len(load.failures)} failed; "
+          f"at the balancer: {refused} refused and retried, {cut} cut")  # fmt: skip
+    assert cut == 0, "requests that reached a task were lost"
+    assert load.failures == []
+
+
+def update_under_load(deployed, version: str, outcome: str) -> Load:
+    """Deploy `version` under load, until the update ends in `outcome`; no
+    request lost on the way."""
+    before = proxy_counts(deployed)
     with Load(deployed.url).running() as load:
         started = time.monotonic()
         deployed.deploy(version)
@@ -188,26 +205,25 @@ def update_under_load(deployed, version: str, outcome: str) -> tuple[Load, float
         )  # fmt: skip
         seconds = time.monotonic() - started
         time.sleep(1)
-    print(f"update to {version}, {outcome}: {seconds:.1f} s, "
-          f"{len(load.answers)} answered, {len(load.failures)} failed")  # fmt: skip
-    return load, seconds
+    print(f"update to {version}, {outcome}: {seconds:.1f} s")
+    assert_no_request_lost(deployed, load, before)
+    return load
 
 
 def test_a_rolling_update_fails_no_request(deployed):
-    load, _ = update_under_load(deployed, "2", "completed")
-    assert load.failures == []
+    load = update_under_load(deployed, "2", "completed")
     assert running_images(deployed.service) == [f"{deployed.repository}:2"] * 2
     assert {"1", "2"} <= set(load.answers) and load.answers[-1] == "2"
 
 
 def test_an_update_that_fails_its_healthcheck_is_rolled_back(deployed):
-    load, _ = update_under_load(deployed, "3", "rollback_completed")
-    assert load.failures == []
+    load = update_under_load(deployed, "3", "rollback_completed")
     assert set(load.answers) == {"2"}  # the failing version got no traffic
     assert running_images(deployed.service) == [f"{deployed.repository}:2"] * 2
 
 
 def test_scaling_up_and_down_fails_no_request(deployed):
+    before = proxy_counts(deployed)
     with Load(deployed.url).running() as load:
         for replicas in (4, 1, 2):
             docker(
@@ -218,7 +234,6 @@ def test_scaling_up_and_down_fails_no_request(deployed):
                 timeout=120, pause=0.5,
             )  # fmt: skip
             time.sleep(2)
-    print(f"scaling 2-4-1-2: {len(load.answers)} answered, "
-          f"{len(load.failures)} failed")  # fmt: skip
-    assert load.failures == []
+    print("scaling 2-4-1-2:", end=" ")
+    assert_no_request_lost(deployed, load, before)
     assert set(load.answers) == {"2"}
