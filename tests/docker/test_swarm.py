@@ -148,8 +148,8 @@ class Deployed:
 
 @pytest.fixture(scope="module")
 def deployed(swarm, new_stack, tmp_path_factory):
-    """The stack at version 1, two replicas serving through the proxy. The
-    tests below run in order: each starts from where the last one left it."""
+    """The stack at version 1, two replicas serving through the proxy. Each
+    test starts from the version it needs (serving())."""
     stack = new_stack(project_name=f"Swarm {secrets.token_hex(3)}")
     build_versions(stack, stack.name)
     port = free_port()
@@ -210,19 +210,34 @@ def update_under_load(deployed, version: str, outcome: str) -> Load:
     return load
 
 
+def serving(deployed, version: str) -> None:
+    """Start from `version` on both tasks, whatever a test before left."""
+    image = f"{deployed.repository}:{version}"
+    if running_images(deployed.service) != [image] * 2:
+        deployed.deploy(version)
+        wait_for(
+            lambda: running_images(deployed.service) == [image] * 2,
+            timeout=300, pause=0.5,
+        )  # fmt: skip
+    wait_for(lambda: get_text(deployed.url) == version, timeout=60)
+
+
 def test_a_rolling_update_fails_no_request(deployed):
+    serving(deployed, "1")
     load = update_under_load(deployed, "2", "completed")
     assert running_images(deployed.service) == [f"{deployed.repository}:2"] * 2
     assert {"1", "2"} <= set(load.answers) and load.answers[-1] == "2"
 
 
 def test_an_update_that_fails_its_healthcheck_is_rolled_back(deployed):
+    serving(deployed, "2")
     load = update_under_load(deployed, "3", "rollback_completed")
     assert set(load.answers) == {"2"}  # the failing version got no traffic
     assert running_images(deployed.service) == [f"{deployed.repository}:2"] * 2
 
 
 def test_scaling_up_and_down_fails_no_request(deployed):
+    serving(deployed, "2")
     before = proxy_counts(deployed)
     with Load(deployed.url).running() as load:
         for replicas in (4, 1, 2):
