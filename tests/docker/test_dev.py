@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import DATABASES
@@ -83,6 +85,20 @@ def test_generated_project_is_lint_clean(dev):
     for check in (["check"], ["format", "--check"]):
         result = run_in_dev_image(dev, "ruff", *check, "--no-cache", ".")
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_readmes_test_commands_print_the_tests_only(dev):
+    """As written in the README (with -T: no terminal here): no build output
+    before pytest's own."""
+    readme = dev.path("README.md").read_text()
+    commands = re.findall(r"docker compose ((?:exec|run)[^`\n#]*? dev pytest)", readme)
+    assert {command.split()[0] for command in commands} == {"exec", "run"}
+    for command in commands:
+        verb, *rest = command.split()
+        result = dev.compose(verb, "-T", *rest, "-q", "-p", "no:cacheprovider")
+        output = result.stdout + result.stderr
+        assert " passed" in output
+        assert "#1 [" not in output and "Building" not in output, output[:2000]
 
 
 def test_dev_port_is_published_on_loopback_only(dev):
