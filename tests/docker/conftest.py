@@ -23,8 +23,8 @@ from tests.docker.stack import (
     answers_ok,
     engine_problem,
     reloads,
+    starts,
     wait_for,
-    wait_until_reloads,
     write_in_place,
 )
 
@@ -109,7 +109,11 @@ def views(dev):
     original = path.read_text()
     yield path
     if path.read_text() != original:
-        before = reloads(dev)
+        # A reload, or a restart from scratch (a test that changed packages).
+        def served_anew() -> int:
+            return reloads(dev) + starts(dev)
+
+        before = served_anew()
         write_in_place(path, original)
-        wait_until_reloads(dev, before, timeout=30)
+        wait_for(lambda: served_anew() > before, timeout=30)
     wait_for(lambda: answers_ok(dev.url("dev", "/")), timeout=30)

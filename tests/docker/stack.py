@@ -376,6 +376,12 @@ def shows_error_until_fixed(stack: Stack, views: Path, breaking: str) -> str:
     return page
 
 
+def starts(stack: Stack) -> int:
+    """How many times the dev server started (its banner), restarts from
+    scratch (exec) included."""
+    return stack.logs("dev").count(" * Serving on ")
+
+
 def reloads(stack: Stack) -> int:
     """How many times the dev server reloaded, from its log."""
     return stack.logs("dev").count(RELOADED)

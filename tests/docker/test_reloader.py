@@ -24,6 +24,7 @@ from tests.docker.stack import (
     reloads,
     serves,
     shows_error_until_fixed,
+    starts,
     wait_for,
     wait_until_quiet,
     wait_until_reloads,
@@ -306,11 +307,6 @@ def test_an_import_error_is_shown_and_a_fix_recovers(dev, package):
     )
     assert "ModuleNotFoundError" in page
     assert "Werkzeug Debugger" in page
-
-
-def starts(dev) -> int:
-    """How many times the dev server started (its banner), exec'ed ones too."""
-    return dev.logs("dev").count(" * Serving on ")
 
 
 def test_changed_packages_restart_the_server_from_scratch(dev, package):

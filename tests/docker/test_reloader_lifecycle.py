@@ -21,6 +21,7 @@ from tests.docker.stack import (
     reloads,
     serves,
     shows_error_until_fixed,
+    starts,
     wait_for,
     wait_until_quiet,
     wait_until_reloads,
@@ -208,7 +209,9 @@ def test_a_library_unsafe_to_fork_turns_preload_off(dev, views, library, found):
         write_in_place(views, views.read_text().replace(marker, again))
         serves(dev, "/probe", again)
     finally:
-        install_in_dev(dev, f"{name}.py", None)
+        started = starts(dev)
+        install_in_dev(dev, f"{name}.py", None)  # a restart from scratch
+        wait_for(lambda: starts(dev) > started, timeout=30)
 
 
 def live_servers(dev) -> int:
