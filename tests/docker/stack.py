@@ -382,6 +382,16 @@ def starts(stack: Stack) -> int:
     return stack.logs("dev").count(" * Serving on ")
 
 
+def saves_served(stack: Stack, views: Path, times: int) -> None:
+    """Save views.py `times` times, a new probe each time, and wait until
+    each one is served (views.py ends with the last probe)."""
+    original = views.read_text()
+    for _ in range(times):
+        marker = uuid.uuid4().hex
+        write_in_place(views, original + PROBE_VIEW.format(marker=marker))
+        serves(stack, "/probe", marker)
+
+
 def reloads(stack: Stack) -> int:
     """How many times the dev server reloaded, from its log."""
     return stack.logs("dev").count(RELOADED)

@@ -19,12 +19,11 @@ import pytest
 import requests
 
 from tests.docker.stack import (
-    PROBE_VIEW,
     answers_ok,
     dev_supervisor_and_servers,
     get,
     reloads,
-    serves,
+    saves_served,
     wait_for,
     wait_until_reloads,
     write_in_place,
@@ -120,10 +119,7 @@ def test_dev_reloads_during_writes_fail_no_request_and_share_no_connection(dev):
     views = dev.path(f"{dev.slug}/views.py")
     original = views.read_text()
     with Traffic(dev.url("dev", "/notes")).running(writers=4) as traffic:
-        for _ in range(5):
-            marker = uuid.uuid4().hex
-            write_in_place(views, original + PROBE_VIEW.format(marker=marker))
-            serves(dev, "/probe", marker)
+        saves_served(dev, views, 5)
     write_in_place(views, original)
     for answer in traffic.answers:
         assert answer.kind in OK, explain(dev, "dev", answer)

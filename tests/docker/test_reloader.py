@@ -22,6 +22,7 @@ from tests.docker.stack import (
     get,
     install_in_dev,
     reloads,
+    saves_served,
     serves,
     shows_error_until_fixed,
     starts,
@@ -290,13 +291,8 @@ def test_an_editable_library_outside_the_project_is_watched(dev, package):
 
 
 def test_no_request_fails_during_reloads(dev, package):
-    views = package / "views.py"
-    original = views.read_text()
     with Load(dev.url("dev", "/")).running() as load:
-        for _ in range(5):
-            marker = uuid.uuid4().hex
-            write_in_place(views, original + PROBE_VIEW.format(marker=marker))
-            serves(dev, "/probe", marker)
+        saves_served(dev, package / "views.py", 5)
     assert load.failures == []
     assert len(load.answers) > 50
 

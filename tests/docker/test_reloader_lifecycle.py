@@ -19,6 +19,7 @@ from tests.docker.stack import (
     install_in_dev,
     processes,
     reloads,
+    saves_served,
     serves,
     shows_error_until_fixed,
     starts,
@@ -221,12 +222,8 @@ def live_servers(dev) -> int:
 def test_reloads_under_a_steady_reader_leave_no_retired_server_behind(dev, views):
     """Each retired server gets its pipe's end and SIGTERM at once: with a
     reader always in flight, some used to hang forever in between."""
-    original = views.read_text()
     with Load(dev.url("dev", "/")).running() as load:
-        for _ in range(40):
-            marker = uuid.uuid4().hex
-            write_in_place(views, original + PROBE_VIEW.format(marker=marker))
-            serves(dev, "/probe", marker)
+        saves_served(dev, views, 40)
     assert load.answers and load.failures == []
     wait_for(lambda: live_servers(dev) == 1, timeout=15)
 
