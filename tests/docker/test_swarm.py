@@ -11,6 +11,7 @@ network (swarm_proxy.py) that publishes its port with `mode: host`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -30,6 +31,14 @@ VERSION_VIEW = """
 
 @bp.get("/version")
 def version():
+    return {version!r}
+
+
+@bp.get("/slow")
+def slow():
+    import time
+
+    time.sleep(0.5)  # in flight when a task is told to stop
     return {version!r}
 """
 BROKEN_HEALTH = """
@@ -192,11 +201,23 @@ def assert_no_request_lost(deployed, load: Load, before: dict[str, int]) -> None
     assert load.failures == []
 
 
+@contextlib.contextmanager
+def load_with_slow_requests(deployed):
+    """Quick requests from a few threads, and slow ones (0.5 s) from two: a
+    task that stops always has some in flight, which it must finish. The
+    answers and failures of both, as one Load."""
+    slow = Load(deployed.url.replace("/version", "/slow"))
+    with Load(deployed.url).running() as load, slow.running(threads=2):
+        yield load
+    load.answers += slow.answers
+    load.failures += slow.failures
+
+
 def update_under_load(deployed, version: str, outcome: str) -> Load:
     """Deploy `version` under load, until the update ends in `outcome`; no
     request lost on the way."""
     before = proxy_counts(deployed)
-    with Load(deployed.url).running() as load:
+    with load_with_slow_requests(deployed) as load:
         started = time.monotonic()
         deployed.deploy(version)
         wait_for(
@@ -239,7 +260,7 @@ def test_an_update_that_fails_its_healthcheck_is_rolled_back(deployed):
 def test_scaling_up_and_down_fails_no_request(deployed):
     serving(deployed, "2")
     before = proxy_counts(deployed)
-    with Load(deployed.url).running() as load:
+    with load_with_slow_requests(deployed) as load:
         for replicas in (4, 1, 2):
             docker(
                 "service", "scale", "--detach=true", f"{deployed.service}={replicas}"
