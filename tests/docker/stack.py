@@ -204,22 +204,33 @@ class Load:
             else:
                 self.failures.append(f"{response.status_code} {response.text}")
 
-    def _loop(self) -> None:
-        while not self.stop.is_set():
-            self.once()
-            time.sleep(self.pause)
-
     @contextlib.contextmanager
     def running(self, threads: int = 4):
-        workers = [threading.Thread(target=self._loop) for _ in range(threads)]
-        for worker in workers:
-            worker.start()
-        try:
+        with clients(self.stop, self.pause, [self.once] * threads):
             yield self
-        finally:
-            self.stop.set()
-            for worker in workers:
-                worker.join()
+
+
+@contextlib.contextmanager
+def clients(
+    stop: threading.Event, pause: float, requests_: list[Callable[[], None]]
+) -> Iterator[None]:
+    """A thread for each of `requests_`, made again and again (`pause`
+    between two) until the block ends; then `stop` is set and all joined."""
+
+    def loop(once: Callable[[], None]) -> None:
+        while not stop.is_set():
+            once()
+            time.sleep(pause)
+
+    threads = [threading.Thread(target=loop, args=(once,)) for once in requests_]
+    for thread in threads:
+        thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
 
 
 # For scripts run in containers: a process's /proc/<pid>/stat fields after

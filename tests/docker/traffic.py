@@ -21,6 +21,8 @@ import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from tests.docker.stack import clients
+
 # The answers of a database that works: read, and written.
 OK = ("200", "201")
 # An access log line, Werkzeug's or gunicorn's: `"POST /notes HTTP/1.1" 201`.
@@ -136,29 +138,11 @@ class Traffic:
             answer.json()  # whole: a cut one would not parse
         self.answers.append(answer)
 
-    def _loop(self, once) -> None:
-        while not self.stop.is_set():
-            once()
-            time.sleep(self.pause)
-
     @contextlib.contextmanager
     def running(self, writers: int = 2, readers: int = 2):
-        clients = [
-            threading.Thread(target=self._loop, args=(self.write,))
-            for _ in range(writers)
-        ]
-        clients += [
-            threading.Thread(target=self._loop, args=(self.read,))
-            for _ in range(readers)
-        ]
-        for client in clients:
-            client.start()
-        try:
+        requests_ = [self.write] * writers + [self.read] * readers
+        with clients(self.stop, self.pause, requests_):
             yield self
-        finally:
-            self.stop.set()
-            for client in clients:
-                client.join()
 
     def counts(self) -> dict[str, int]:
         """How many answers of each kind ("201", "503", "cut"…)."""
