@@ -20,6 +20,7 @@ import os
 import struct
 from collections.abc import Iterable
 
+from .rules import MARKERS
 from .snapshot import Snapshot
 
 IN_ATTRIB = 0x4  # touch
@@ -158,6 +159,8 @@ class NativeEvents:
                 path = os.path.join(self.dirs[wd], name)
                 if mask & IN_ISDIR:
                     changed |= self.snapshot.update_dir(path)
+                elif name in MARKERS:  # before the directories made after it
+                    changed |= self.snapshot.update(path)
                 else:
                     files.add(path)
         for path in files:

@@ -228,7 +228,8 @@ class Snapshot:
             entry.name for entry in entries
         ):
             self.skipped.add(directory)
-            return self.forget(directory)
+            self.forget(directory)
+            return set()  # its files are no longer watched, not changed
         changed: set[str] = set()
         files: set[str] = set()
         subdirs: set[str] = set()

@@ -7,8 +7,10 @@ gives back the paths that changed, so that a change seen by one is not seen
 again by the other.
 
 A burst of changes (a checkout, a formatter, a code generator, an unpacked
-archive) gives one reload: it ends after QUIET_SECONDS without a change. A
-burst that keeps rewriting the same files ends after MAX_BURST_SECONDS, so
+archive) gives one reload: it ends after a quiet time without a change,
+QUIET_SECONDS after one save, longer the more files the burst brought (a
+checkout on a busy machine pauses now and then, and each pause must not cost
+a reload). A burst that keeps rewriting the same files ends after MAX_BURST_SECONDS, so
 that endless writes still reload now and then; one that keeps bringing new
 files (a checkout or an unpack on a slow disk or a busy machine) is one
 change, waited for up to MAX_BULK_SECONDS.
@@ -27,6 +29,8 @@ from .snapshot import Snapshot
 
 STRATEGIES = {"auto": ("native", "poll"), "poll": ("poll",), "native": ("native",)}
 QUIET_SECONDS = 0.05
+QUIET_PER_FILE_SECONDS = 0.0005  # 0.1 s more for 100 files, ...
+MAX_QUIET_SECONDS = 1.0  # ... 1 s from 1,900 files on
 MAX_BURST_SECONDS = 3.0
 MAX_BULK_SECONDS = 30.0
 
@@ -123,7 +127,12 @@ class Burst:
                     self.dirs.add(directory)
                     directory = os.path.dirname(directory)
             written_at = time.monotonic() if written_at is None else written_at
-            self.quiet_from = max(self.quiet_from, written_at + QUIET_SECONDS)
+            self.quiet_from = max(self.quiet_from, written_at + self.quiet_time())
+
+    def quiet_time(self) -> float:
+        """How long no change must come for the burst to be over."""
+        more = QUIET_PER_FILE_SECONDS * len(self.changed)
+        return min(QUIET_SECONDS + more, MAX_QUIET_SECONDS)
 
     def time_left(self) -> float:
         """Seconds until it is over, unless more changes come."""

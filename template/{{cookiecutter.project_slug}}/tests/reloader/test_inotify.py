@@ -62,6 +62,17 @@ def test_an_install_into_a_virtualenv_of_any_name_gives_no_change(native, root):
     assert native.changes() == set()
 
 
+def test_a_virtualenv_made_in_a_watched_directory_gives_no_change(native, root):
+    """`python -m venv env` once env/ is watched: pyvenv.cfg and lib/ come in
+    one batch of events, and lib/ must not be walked before the marker."""
+    (root / "env").mkdir()
+    assert native.changes() == set()
+    write(root / "env" / "pyvenv.cfg", "home = /usr/bin\n")
+    write(root / "env" / "lib" / "python3.13" / "site-packages" / "lib.py")
+    assert native.changes() == set()
+    assert str(root / "env") not in native.watches
+
+
 def test_ignored_names_and_temp_files_give_no_change(native, root):
     write(root / "pkg" / ".views.py.swp")
     write(root / "pkg" / "notes.txt")
