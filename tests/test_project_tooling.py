@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import tomllib
@@ -46,18 +47,38 @@ def test_ci_workflow_is_a_valid_github_workflow(project):
         assert expected in steps
 
 
+UV_STAGE = re.compile(r"^FROM ghcr\.io/astral-sh/uv:(\d+\.\d+\.\d+) AS uv$", re.M)
+
+
 def test_dependabot_keeps_the_lock_uv_the_base_image_and_actions_current(project):
     assert_valid(project, "vendor.dependabot", ".github/dependabot.yml")
     config = yaml.safe_load((project / ".github/dependabot.yml").read_text())
     watched = {(u["package-ecosystem"], u["directory"]) for u in config["updates"]}
     assert watched == {
         ("uv", "/"),  # pyproject.toml, uv.lock
-        ("pip", "/compose/uv"),  # uv itself
-        ("docker", "/"),  # the Dockerfile's base image
+        ("docker", "/"),  # the Dockerfile's images: the base image and uv's
         ("github-actions", "/"),
     }
-    assert (project / "compose/uv/requirements.txt").read_text().count("--hash") > 5
-    assert "FROM python:" in (project / "Dockerfile").read_text()  # one it can read
+    # Tags it can read and update: written out, no ${ARG}, uv's one exact.
+    dockerfile = (project / "Dockerfile").read_text()
+    assert "FROM python:" in dockerfile
+    assert UV_STAGE.search(dockerfile)
+
+
+def test_uv_comes_from_its_official_image_at_the_version_ci_uses(project):
+    """uv's image, pinned to one version, as uv's Docker guide does (nothing
+    of the project installs it); CI's setup-uv names the same version."""
+    dockerfile = (project / "Dockerfile").read_text()
+    (version,) = UV_STAGE.findall(dockerfile)
+    assert dockerfile.count("astral-sh/uv") == 1
+    assert not (project / "compose/uv").exists()
+    jobs = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())["jobs"]
+    setup_uv = [
+        step for job in jobs.values() for step in job["steps"]
+        if step.get("uses", "").startswith("astral-sh/setup-uv@")
+    ]  # fmt: skip
+    assert setup_uv
+    assert {step["with"]["version"] for step in setup_uv} == {version}
 
 
 def test_pre_commit_config_is_valid_and_runs_ruff(project):

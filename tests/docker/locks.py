@@ -3,7 +3,7 @@
 A variant is a set of template choices that changes the lock: the Python
 version (requires-python) and the database (its libraries). Locks are made
 by `uv lock` in a container of a Python the variant accepts, with the
-project's own pinned uv (the `uv` stage of its Dockerfile);
+project's own pinned uv (the image of its Dockerfile's `uv` stage);
 scripts/refresh-locks.sh writes them into the template, and the tests check
 that each one is what `uv lock` makes.
 """
@@ -11,6 +11,7 @@ that each one is what `uv lock` makes.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -26,6 +27,13 @@ LOCKING_PYTHON = {
     "3.13": "3.13",
     "3.14": "3.14",
 }
+# uv's official image, as the template's Dockerfile names it (its `uv` stage).
+UV_STAGE = re.compile(r"^FROM (ghcr\.io/astral-sh/uv:(\S+)) AS uv$", re.M)
+UV_IMAGE, UV_VERSION = UV_STAGE.search(
+    (
+        REPO_ROOT / "template" / "{{cookiecutter.project_slug}}" / "Dockerfile"
+    ).read_text()
+).groups()
 
 
 hooks = load_module(
@@ -55,12 +63,11 @@ def uv(project: Path, python_version: str, *args: str) -> subprocess.CompletedPr
     """`uv ARGS` in the project, in a container of the locking Python."""
     python = LOCKING_PYTHON[python_version]
     tag = f"template-uv:{python}"
-    # The project's `uv` stage, built by Compose (BuildKit: cache mounts).
-    build = {
-        "context": ".",
-        "target": "uv",
-        "args": {"PYTHON_IMAGE": f"python:{python}-slim"},
-    }
+    # The locking Python with the uv of the project's `uv` stage (uv's image:
+    # no Python of its own), built by Compose (BuildKit).
+    uv_image = UV_STAGE.search((project / "Dockerfile").read_text()).group(1)
+    dockerfile = f"FROM python:{python}-slim\nCOPY --from={uv_image} /uv /uv\n"
+    build = {"context": ".", "dockerfile_inline": dockerfile}
     compose_file = json.dumps({"services": {"uv": {"build": build, "image": tag}}})
     subprocess.run(
         ["docker", "compose", "-f", "-", "--project-directory", ".", "-p",

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.conftest import DATABASES
+from tests.docker.locks import UV_VERSION
 from tests.docker.stack import (
     get,
     shows_error_until_fixed,
@@ -67,6 +68,15 @@ def test_flask_cli_works_in_the_container(dev):
     routes = dev.compose("exec", "-T", "dev", "flask", "routes").stdout
     assert "main.index" in routes
     assert "main.health" in routes
+
+
+def test_dev_has_the_uv_of_the_dockerfile(dev):
+    """uv stays in dev (for `uv add`), from the image the Dockerfile names
+    (uv's official one, or the stand-in scripts/setup-docker.sh builds)."""
+    version = dev.compose("exec", "-T", "dev", "uv", "--version").stdout
+    assert version.startswith(f"uv {UV_VERSION} "), version
+    where = dev.compose("exec", "-T", "dev", "sh", "-c", "command -v uv")
+    assert where.stdout.strip() == "/usr/local/bin/uv"
 
 
 def run_in_dev_image(dev, *command: str):
