@@ -6,6 +6,7 @@ checks, through HTTP and the Docker API, that the guarantee still holds.
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -192,6 +193,62 @@ def test_prod_refuses_a_weak_database_password(new_stack, password, message):
     logs = refuses_to_start(stack, message)
     assert PASSWORD_ADVICE in logs
     assert password not in logs
+
+
+# A refused start, word for word: one line per problem, and nothing more.
+KEY_NOT_SET = (
+    "Refusing to start: SECRET_KEY is not set. Set SECRET_KEY in .env to a "
+    "random value of at least 32 characters, for example the output of: "
+    'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+)
+PASSWORD_TOO_SHORT = (
+    "Refusing to start: the database password is too short. Set "
+    "POSTGRES_PASSWORD in .env to a random value of at least 16 characters "
+    "(the generator wrote one), for example the output of: "
+    'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+)
+
+
+def printed_by(service: str, output: str) -> list[str]:
+    """What `service` printed, in the output of a foreground `up`."""
+    return re.findall(rf"^{service}-1 +\| (.*)$", output, re.MULTILINE)
+
+
+def printed_by_the_container(output: str) -> list[str]:
+    """What the container printed, in the output of `docker compose run`
+    (Compose's own lines start with a space: " Container ... Running")."""
+    return [line for line in output.splitlines() if line and line[0] != " "]
+
+
+@pytest.mark.parametrize("database", DATABASES)
+def test_a_refused_start_says_each_problem_in_one_line_and_no_traceback(
+    new_stack, database
+):
+    """Started in the foreground, as a user would: `migrate` (the flask
+    command) refuses first, with every problem; gunicorn, started alone,
+    says the same. Nothing else, and a non-zero exit code."""
+    stack = new_stack(database=database)
+    stack.unset_env("SECRET_KEY")
+    problems = [KEY_NOT_SET]
+    if stack.has_database:
+        stack.set_env(POSTGRES_PASSWORD="short-but-0dd")
+        problems.append(PASSWORD_TOO_SHORT)
+    try:
+        if stack.has_database:
+            up = stack.compose("--profile", "prod", "up", "--build", check=False)
+            assert up.returncode != 0
+            assert printed_by("migrate", up.stdout + up.stderr) == problems
+            assert "Traceback" not in up.stdout + up.stderr
+        else:  # prod would restart and refuse again (restart: unless-stopped)
+            stack.compose("--profile", "prod", "build", "prod")
+        gunicorn = stack.compose(
+            "--profile", "prod", "run", "--rm", "--no-deps", "prod", check=False
+        )
+        assert gunicorn.returncode == 1
+        assert printed_by_the_container(gunicorn.stdout + gunicorn.stderr) == problems
+        assert "Traceback" not in gunicorn.stdout + gunicorn.stderr
+    finally:
+        stack.down()
 
 
 def test_no_database_password_at_all_stops_compose_itself(new_stack):

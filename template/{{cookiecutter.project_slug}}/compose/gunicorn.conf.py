@@ -49,7 +49,9 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT") or 8)
 keepalive = 5
 
 # Load the app once in the master: a refused configuration (see
-# production.py) stops gunicorn at once, with one clear message.
+# production.py) stops gunicorn at once, with one line per problem and a
+# non-zero exit code. (Loaded by each worker instead, a refusal would end
+# the worker, and gunicorn would start another, again and again.)
 preload_app = True
 
 # The root filesystem is read-only: heartbeat files go to memory.
@@ -97,12 +99,7 @@ def on_starting(server):
     """Refuse to serve what is unsafe, whatever the command line or env said."""
     if server.cfg.reload:
         sys.exit("Refusing to start: gunicorn --reload is for development only.")
-    from {{ cookiecutter.project_slug }}.production import (
-        UnsafeConfiguration,
-        check_wsgi_stack,
-    )
+    from {{ cookiecutter.project_slug }} import production
 
-    try:
-        check_wsgi_stack(server.app.wsgi())
-    except UnsafeConfiguration as error:
-        sys.exit(f"Refusing to start: {error}")
+    # What wsgi.py serves, wrappers included; a refusal exits, saying why.
+    production.check_wsgi_stack(server.app.wsgi())

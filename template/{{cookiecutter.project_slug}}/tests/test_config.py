@@ -1,10 +1,14 @@
+import subprocess
+import sys
+
 import pytest
 from flask import request
 from werkzeug.debug import DebuggedApplication
 
-from {{ cookiecutter.project_slug }} import create_app
+from {{ cookiecutter.project_slug }} import create_app, production
 from {{ cookiecutter.project_slug }}.config import DEV_SECRET_KEY
 from {{ cookiecutter.project_slug }}.production import (
+    HOW_TO_MAKE_A_KEY,
     UnsafeConfiguration,
     check_wsgi_stack,
     create_production_app,
@@ -59,18 +63,55 @@ def test_production_forces_debug_off(monkeypatch, variable):
 @pytest.mark.parametrize(
     ("key", "reason"),
     [
-        (None, "not set"),
-        ("", "not set"),
-        ("change-me", "placeholder"),
-        (DEV_SECRET_KEY, "placeholder"),
-        ("short-but-not-a-placeholder", "too short"),
+        (None, "is not set"),
+        ("", "is not set"),
+        ("change-me", "is a published placeholder"),
+        (DEV_SECRET_KEY, "is a published placeholder"),
+        ("short-but-not-a-placeholder", "is too short"),
     ],
 )
 def test_production_refuses_a_weak_secret_key(monkeypatch, key, reason):
     if key is not None:
         monkeypatch.setenv("SECRET_KEY", key)
-    with pytest.raises(UnsafeConfiguration, match=reason):
+    with pytest.raises(UnsafeConfiguration) as refused:
         create_production_app()
+    assert str(refused.value) == (
+        f"Refusing to start: SECRET_KEY {reason}. {HOW_TO_MAKE_A_KEY}"
+    )
+
+
+DEBUGGER_LINE = (
+    "Refusing to start: the Werkzeug debugger middleware is in the production "
+    "WSGI stack: remove the DebuggedApplication wrapper"
+)
+
+
+def test_a_refused_start_says_every_problem_on_a_line_of_its_own(monkeypatch):
+    def create_app_with_the_debugger(overrides):
+        app = create_app(overrides)
+        app.wsgi_app = DebuggedApplication(app.wsgi_app, evalex=True)
+        return app
+
+    monkeypatch.setattr(production, "create_app", create_app_with_the_debugger)
+    with pytest.raises(UnsafeConfiguration) as refused:
+        create_production_app()
+    assert str(refused.value).splitlines() == [
+        DEBUGGER_LINE,
+        f"Refusing to start: SECRET_KEY is not set. {HOW_TO_MAKE_A_KEY}",
+    ]
+
+
+def test_the_flask_command_says_why_it_refuses_and_nothing_more(monkeypatch):
+    """As `migrate` runs it: the lines, a non-zero exit code, no traceback."""
+    monkeypatch.setenv("FLASK_SKIP_DOTENV", "1")  # not your .env
+    app = f"{production.__name__}:create_production_app()"
+    command = [sys.executable, "-m", "flask", "--app", app, "routes"]
+    refused = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert refused.returncode == 1
+    assert refused.stdout == ""
+    assert refused.stderr == (
+        f"Refusing to start: SECRET_KEY is not set. {HOW_TO_MAKE_A_KEY}\n"
+    )
 
 
 def test_production_does_not_take_the_dev_key_with_debug_on(monkeypatch):
@@ -89,8 +130,9 @@ def test_production_refuses_the_debugger_in_the_wsgi_stack(production_env):
     app.wsgi_app = DebuggedApplication(app.wsgi_app, evalex=True)
     with pytest.raises(UnsafeConfiguration, match="debugger"):
         check_wsgi_stack(app)
-    with pytest.raises(UnsafeConfiguration, match="debugger"):
+    with pytest.raises(UnsafeConfiguration) as refused:
         check_wsgi_stack(DebuggedApplication(create_production_app()))
+    assert str(refused.value) == DEBUGGER_LINE
 
 
 def client_seen_by(app):

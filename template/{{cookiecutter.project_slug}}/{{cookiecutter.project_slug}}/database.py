@@ -13,6 +13,9 @@ minutes for TCP's own timeout. The pool checks each connection before use,
 so the app recovers by itself when the database is back. A database
 that drops the connection once the answer is decided (after the commit)
 changes nothing: the request's end never raises (`end_session`).
+
+Production refuses to start with a weak database password
+(`password_problem`, one of the checks production.py runs).
 """
 
 from __future__ import annotations
@@ -43,6 +46,17 @@ CONNECTION_SETTINGS = {
     "keepalives_count": 2,
 }
 UNAVAILABLE = "The database is unavailable. Try again in a moment."
+
+MIN_PASSWORD_LENGTH = 16
+KNOWN_PLACEHOLDER_PASSWORDS = frozenset(
+    {"change-me", "changeme", "password", "postgres", "secret", "example"}
+)
+HOW_TO_MAKE_A_PASSWORD = (
+    "Set POSTGRES_PASSWORD in .env to a random value of at least "
+    f"{MIN_PASSWORD_LENGTH} characters (the generator wrote one), "
+    "for example the output of: "
+    'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+)
 
 
 def database_uri(app: Flask) -> str:
@@ -77,6 +91,23 @@ def init_app(app: Flask) -> None:
     for error in (OperationalError, InterfaceError):  # unreachable, or lost
         app.register_error_handler(error, unavailable)
     app.extensions.setdefault("readiness", []).append(database_answers)
+    app.extensions.setdefault("production_checks", []).append(password_problem)
+
+
+def password_problem(app: Flask) -> str | None:
+    """For production: what is wrong with the database password, if
+    anything (never the password itself)."""
+    password = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).password or ""
+    if not password.strip():
+        return f"the database password is empty. {HOW_TO_MAKE_A_PASSWORD}"
+    if password.strip().lower() in KNOWN_PLACEHOLDER_PASSWORDS:
+        return (
+            "the database password is a published placeholder. "
+            f"{HOW_TO_MAKE_A_PASSWORD}"
+        )
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"the database password is too short. {HOW_TO_MAKE_A_PASSWORD}"
+    return None
 
 
 def unavailable(error: DBAPIError):

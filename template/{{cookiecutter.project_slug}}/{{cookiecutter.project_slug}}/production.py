@@ -7,10 +7,10 @@ debug could be switched on is handled in one of two ways:
   (environment or `.env`), `DEBUG = True` in a config object or file,
   `app.debug = True` or `app.config["DEBUG"] = True` in the app's own code
   while it is built;
-- refused at start, with a message saying what to fix: the Werkzeug
-  debugger middleware in the WSGI stack, a missing or weak SECRET_KEY, a
-  database password that is empty, published or short (and gunicorn's
-  `--reload`, see compose/gunicorn.conf.py).
+- refused at start, with one line per problem saying what to fix: the
+  Werkzeug debugger middleware in the WSGI stack, a missing or weak
+  SECRET_KEY, what the extensions check (database.py: a weak database
+  password), and gunicorn's `--reload` (see compose/gunicorn.conf.py).
 
 `DEBUG`, `FLASK_ENV` and `.flaskenv` have no effect at all: Flask 3 does not
 read the first two, and the production app never reads dotenv files. Code
@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
-from urllib.parse import urlsplit
+from collections.abc import Iterable, Iterator
 
 from flask import Flask
 from werkzeug.debug import DebuggedApplication
@@ -50,51 +49,34 @@ HOW_TO_MAKE_A_KEY = (
 )
 
 
-MIN_DATABASE_PASSWORD_LENGTH = 16
-KNOWN_PLACEHOLDER_PASSWORDS = frozenset(
-    {"change-me", "changeme", "password", "postgres", "secret", "example"}
-)
-HOW_TO_MAKE_A_PASSWORD = (
-    "Set POSTGRES_PASSWORD in .env to a random value of at least "
-    f"{MIN_DATABASE_PASSWORD_LENGTH} characters (the generator wrote one), "
-    "for example the output of: "
-    'python -c "import secrets; print(secrets.token_urlsafe(32))"'
-)
+class UnsafeConfiguration(SystemExit):
+    """The production app refuses to start: one line per problem, each
+    saying what is wrong and how to fix it.
+
+    A SystemExit, so that whatever builds the app stops with these lines,
+    a non-zero exit code and no traceback: the flask command (`migrate`,
+    the README's check) and gunicorn, which builds the app before it forks
+    (preload_app, compose/gunicorn.conf.py). `except Exception` does not
+    catch it: a refused start stays refused.
+    """
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems = list(problems)
+        super().__init__(
+            "\n".join(f"Refusing to start: {problem}" for problem in self.problems)
+        )
 
 
-class UnsafeConfiguration(RuntimeError):
-    """The production app refuses to start with this configuration."""
-
-
-def check_secret_key(key: object) -> None:
+# Each check takes the app and says what is wrong with it, or None.
+def secret_key_problem(app: Flask) -> str | None:
+    key = app.config.get("SECRET_KEY")
     if not isinstance(key, str) or not key.strip():
-        raise UnsafeConfiguration(f"SECRET_KEY is not set. {HOW_TO_MAKE_A_KEY}")
+        return f"SECRET_KEY is not set. {HOW_TO_MAKE_A_KEY}"
     if key.strip().lower() in KNOWN_PLACEHOLDER_KEYS:
-        raise UnsafeConfiguration(
-            f"SECRET_KEY is a published placeholder. {HOW_TO_MAKE_A_KEY}"
-        )
+        return f"SECRET_KEY is a published placeholder. {HOW_TO_MAKE_A_KEY}"
     if len(key) < MIN_SECRET_KEY_LENGTH:
-        raise UnsafeConfiguration(f"SECRET_KEY is too short. {HOW_TO_MAKE_A_KEY}")
-
-
-def check_database_password(uri: object) -> None:
-    """Refuse a database URL whose password is weak; never show it."""
-    if not uri:
-        return  # no database
-    password = urlsplit(str(uri)).password or ""
-    if not password.strip():
-        raise UnsafeConfiguration(
-            f"the database password is empty. {HOW_TO_MAKE_A_PASSWORD}"
-        )
-    if password.strip().lower() in KNOWN_PLACEHOLDER_PASSWORDS:
-        raise UnsafeConfiguration(
-            f"the database password is a published placeholder. "
-            f"{HOW_TO_MAKE_A_PASSWORD}"
-        )
-    if len(password) < MIN_DATABASE_PASSWORD_LENGTH:
-        raise UnsafeConfiguration(
-            f"the database password is too short. {HOW_TO_MAKE_A_PASSWORD}"
-        )
+        return f"SECRET_KEY is too short. {HOW_TO_MAKE_A_KEY}"
+    return None
 
 
 def wsgi_layers(wsgi_app: object) -> Iterator[object]:
@@ -113,14 +95,33 @@ def wsgi_layers(wsgi_app: object) -> Iterator[object]:
         layer = getattr(layer, inner, None)
 
 
+def debugger_problem(wsgi_app: object) -> str | None:
+    if any(isinstance(layer, DebuggedApplication) for layer in wsgi_layers(wsgi_app)):
+        return (
+            "the Werkzeug debugger middleware is in the production WSGI "
+            "stack: remove the DebuggedApplication wrapper"
+        )
+    return None
+
+
 def check_wsgi_stack(wsgi_app: object) -> None:
-    """Refuse a WSGI stack that holds the Werkzeug debugger."""
-    for layer in wsgi_layers(wsgi_app):
-        if isinstance(layer, DebuggedApplication):
-            raise UnsafeConfiguration(
-                "the Werkzeug debugger middleware is in the production WSGI "
-                "stack: remove the DebuggedApplication wrapper"
-            )
+    """Refuse a WSGI stack that holds the Werkzeug debugger (gunicorn checks
+    what wsgi.py serves, wrappers included)."""
+    if problem := debugger_problem(wsgi_app):
+        raise UnsafeConfiguration([problem])
+
+
+def refuse_unsafe(app: Flask) -> None:
+    """Run every check, and refuse the start with all that is wrong at once.
+
+    Extensions add their own checks to `app.extensions["production_checks"]`
+    (database.py: the database password), as they add readiness checks.
+    """
+    checks = [debugger_problem, secret_key_problem]
+    checks += app.extensions.get("production_checks", [])
+    problems = [problem for check in checks if (problem := check(app))]
+    if problems:
+        raise UnsafeConfiguration(problems)
 
 
 def warn_ignored_settings() -> None:
@@ -153,8 +154,6 @@ def create_production_app() -> Flask:
     app = create_app(FORCED_SETTINGS)
     # Again: the app's own code may have switched it on while being built.
     force_debug_off(app, "set by the app's code")
-    check_wsgi_stack(app)
-    check_secret_key(app.config.get("SECRET_KEY"))
-    check_database_password(app.config.get("SQLALCHEMY_DATABASE_URI"))
+    refuse_unsafe(app)
     trust_proxies(app)
     return app
