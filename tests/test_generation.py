@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import subprocess
 import sys
@@ -80,7 +81,6 @@ def test_defaults(generate):
         "tests/test_views.py",
         "pyproject.toml",
         "uv.lock",
-        "compose/uv/requirements.txt",
         ".env.example",
         ".dockerignore",
         ".gitignore",
@@ -90,6 +90,8 @@ def test_defaults(generate):
     dockerfile = (project / "Dockerfile").read_text()
     assert "FROM python:3.13-slim AS python-slim" in dockerfile
     assert "FROM ${PYTHON_IMAGE} AS base" in dockerfile
+    assert re.search(r"^FROM ghcr\.io/astral-sh/uv:\S+ AS uv$", dockerfile, re.M)
+    assert not (project / "compose/uv").exists()  # no installer of its own
     assert not (project / "requirements").exists()
     assert not (project / ".locks").exists()
 
@@ -101,6 +103,7 @@ DATABASE_FILES = [
     "my_flask_app/notes.py",
     "my_flask_app/templates/notes.html",
     "migrations/env.py",
+    "compose/postgres.yml",
     "scripts/db-backup.sh",
     "scripts/db-restore.sh",
     "tests/database/conftest.py",
@@ -112,7 +115,9 @@ def test_a_database_by_default(generate):
     for path in DATABASE_FILES:
         assert (project / path).is_file(), path
     compose = yaml.safe_load((project / "docker-compose.yml").read_text())
-    assert {"db", "prod-db", "migrate"} <= set(compose["services"])
+    assert compose["include"] == ["compose/postgres.yml"]
+    database = yaml.safe_load((project / "compose/postgres.yml").read_text())
+    assert set(database["services"]) == {"db", "prod-db", "migrate"}
     env = (project / ".env").read_text()
     password = re.search(r"^POSTGRES_PASSWORD=(.+)$", env, re.M).group(1)
     assert len(password) >= 32
@@ -236,6 +241,39 @@ def test_bad_input_is_rejected_and_leaves_nothing(tmp_path, context):
     assert not absolute_target.exists()
 
 
+def cookiecutter_cli(
+    output: Path, *arguments: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
+    """`cookiecutter --no-input -o <output> <this template> <arguments>`, as
+    a shell in `cwd` runs it."""
+    shell = {"PWD": str(cwd)} if cwd else {}
+    return subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(output)]
+        + [str(REPO_ROOT), *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+        env={**os.environ, **shell},
+    )
+
+
+@pytest.mark.parametrize("where", ["here", "elsewhere"])
+def test_the_cli_ends_with_the_next_steps(tmp_path, where):
+    """A user who pressed Enter through the prompts knows what to type next:
+    `cd` into the project from where they are."""
+    output = tmp_path / "projects"
+    output.mkdir()
+    cwd = output if where == "here" else tmp_path
+    result = cookiecutter_cli(output, "project_name=Data Shop", cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    steps = result.stdout[result.stdout.index("Next:") :]
+    directory = "data_shop" if where == "here" else "projects/data_shop"
+    assert f"cd {directory}\n  docker compose up dev\n" in steps
+    assert "http://127.0.0.1:5000" in steps
+    assert f"{directory}/README.md" in steps
+
+
 @pytest.mark.parametrize(
     ("argument", "message"),
     [
@@ -244,21 +282,7 @@ def test_bad_input_is_rejected_and_leaves_nothing(tmp_path, context):
     ],
 )
 def test_cli_reports_bad_input_in_one_clear_line(tmp_path, argument, message):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cookiecutter",
-            "--no-input",
-            "-o",
-            str(tmp_path),
-            str(REPO_ROOT),
-            argument,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = cookiecutter_cli(tmp_path, argument)
     assert result.returncode == 1
     assert message in result.stdout
     assert "Traceback" not in result.stdout + result.stderr

@@ -7,6 +7,7 @@ run them alone; main() gives them this project's values.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -26,6 +27,7 @@ def lock_name(slug: str) -> str:
 
 # Only in projects with a database; removed from the others.
 DATABASE_ONLY = (
+    "compose/postgres.yml",
     "{slug}/database.py",
     "{slug}/extensions.py",
     "{slug}/models.py",
@@ -86,6 +88,29 @@ def main() -> None:
     install_lock(project, project / LOCKS, slug, lock_variant)
     # .env with fresh secrets: the project's own script, for later clones too.
     subprocess.run([sys.executable, "scripts/make_env.py"], check=True)
+    print(next_steps(where_the_user_finds(project)))
+
+
+def where_the_user_finds(project: Path) -> str:
+    """The project's directory as the user would `cd` into it: from where
+    cookiecutter ran (the shell's PWD); the template's toolbox container
+    says where its output is on the host (PROJECTS_DIR_ON_HOST)."""
+    on_host = os.environ.get("PROJECTS_DIR_ON_HOST")
+    if on_host:
+        return f"{on_host.rstrip('/')}/{project.name}"
+    relative = os.path.relpath(project, os.environ.get("PWD", project.parent))
+    return str(project) if relative.startswith("..") else relative
+
+
+def next_steps(directory: str) -> str:
+    """What to type now, for a user who pressed Enter through the prompts."""
+    return (
+        f"\nDone: your project is in {directory}/. Next:\n\n"
+        f"  cd {directory}\n"
+        "  docker compose up dev\n\n"
+        "then open http://127.0.0.1:5000 (edits reload by themselves).\n"
+        f"{directory}/README.md says the rest: tests, settings, production.\n"
+    )
 
 
 if __name__ == "__main__":

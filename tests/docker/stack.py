@@ -91,6 +91,13 @@ class Stack:
         """Add or replace lines of the project's .env."""
         self._edit_env(values, [f"{key}={value}" for key, value in values.items()])
 
+    def env_value(self, name: str) -> str:
+        """A value of the project's .env."""
+        lines = self.path(".env").read_text().splitlines()
+        return next(
+            line.split("=", 1)[1] for line in lines if line.startswith(f"{name}=")
+        )
+
     def unset_env(self, *names: str) -> None:
         self._edit_env(names, [])
 

@@ -33,6 +33,26 @@ def test_migrate_runs_prods_image_built_once(new_stack):
     assert migrate["image"] == prod["image"] == f"{stack.name}-prod"
 
 
+@pytest.mark.parametrize("database", DATABASES)
+def test_every_service_running_prods_image_has_the_one_lock_down(new_stack, database):
+    """prod, and migrate with a database, extend compose/lockdown.yml: each
+    has exactly its lock-down and reads .env; every other prod-side service
+    is a database."""
+    stack = new_stack(database=database)
+    config = yaml.safe_load(stack.compose("--profile", "prod", "config").stdout)
+    services = config["services"]
+    prod_side = {n for n, s in services.items() if s["image"] == f"{stack.name}-prod"}
+    assert prod_side == ({"prod", "migrate"} if stack.has_database else {"prod"})
+    assert set(services) - prod_side <= {"prod-db"}
+    lockdown = yaml.safe_load(stack.path("compose/lockdown.yml").read_text())
+    locked = lockdown["services"]["prod-app"]
+    secret_key = stack.env_value("SECRET_KEY")
+    for name in prod_side:
+        for key in ("read_only", "cap_drop", "security_opt", "tmpfs"):
+            assert services[name][key] == locked[key], (name, key)
+        assert services[name]["environment"]["SECRET_KEY"] == secret_key, name
+
+
 def test_python_image_is_overridable(new_stack):
     stack = new_stack(python_version="3.12")
     # Unset, the Dockerfile's own base image (where Dependabot updates it).

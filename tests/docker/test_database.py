@@ -336,13 +336,8 @@ def prod(new_stack):
         yield stack
 
 
-def env_value(stack, name: str) -> str:
-    lines = stack.path(".env").read_text().splitlines()
-    return next(line.split("=", 1)[1] for line in lines if line.startswith(f"{name}="))
-
-
 def test_no_credential_in_the_image_or_the_logs(prod):
-    password = env_value(prod, "POSTGRES_PASSWORD")
+    password = prod.env_value("POSTGRES_PASSWORD")
     assert len(password) >= 32
     # An outage too, so that what the app logs about errors is seen.
     prod.compose("--profile", "prod", "stop", "prod-db")
@@ -353,7 +348,7 @@ def test_no_credential_in_the_image_or_the_logs(prod):
     logs = "".join(map(prod.logs, ("prod", "migrate", "prod-db")))
     assert "GET /notes" in logs
     image = b"".join(prod.container("prod").image.save(named=False))
-    for secret in (password, env_value(prod, "SECRET_KEY")):
+    for secret in (password, prod.env_value("SECRET_KEY")):
         assert secret not in logs
         assert secret.encode() not in image
 
@@ -367,7 +362,7 @@ def test_the_swarm_files_migration_command_works_as_written(prod):
     command = " ".join(line.removesuffix("\\") for line in lines[start : start + 3])
     assert command.endswith("db upgrade")
     user, password, name = (
-        env_value(prod, f"POSTGRES_{key}") for key in ("USER", "PASSWORD", "DB")
+        prod.env_value(f"POSTGRES_{key}") for key in ("USER", "PASSWORD", "DB")
     )
     url = f"postgresql+psycopg://{user}:{password}@prod-db:5432/{name}"
     image = prod.container("prod").image.id
@@ -414,7 +409,7 @@ def test_a_refused_change_is_caught_by_the_readmes_check_and_stops_prod_if_appli
     check_only = check.split(" >/dev/null && ")[0].removeprefix("docker compose ")
     prod.compose("--profile", "prod", "up", "--detach", "prod")
     wait_for(lambda: answers_ok(prod.url("prod", "/healthz")), timeout=60)
-    key = env_value(prod, "SECRET_KEY")
+    key = prod.env_value("SECRET_KEY")
     prod.set_env(SECRET_KEY="change-me")
     try:
         refused = prod.compose(*shlex.split(check_only), check=False)

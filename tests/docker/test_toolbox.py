@@ -43,6 +43,7 @@ def test_new_generates_a_project_owned_by_the_user(tmp_path):
     env = (project / ".env").read_text().splitlines()
     assert f"HOST_UID={uid}" in env
     assert f"HOST_GID={gid}" in env
+    assert f"cd {out}/toolbox_shop\n" in result.stdout  # the host's path
 
 
 def test_new_rejects_bad_input_and_writes_nothing(tmp_path):

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import config{% if cookiecutter.database == "postgres" %}, database{% endif %}, security, views
+from . import config, security, views
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -17,6 +17,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     app.register_blueprint(views.bp)
 {%- if cookiecutter.database == "postgres" %}
+
+    # As in Flask's tutorial: the database and its pages (the notes).
+    from . import database
+
     database.init_app(app)
 {%- endif %}
     return app
