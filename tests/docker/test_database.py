@@ -119,11 +119,15 @@ def test_dev_reloads_during_writes_fail_no_request_and_share_no_connection(dev):
     views = dev.path(f"{dev.slug}/views.py")
     original = views.read_text()
     with Traffic(dev.url("dev", "/notes")).running(writers=4) as traffic:
+        # Writing before the first save and after the last, however slow
+        # the machine: the reloads fall in the middle of the writes.
+        wait_for(lambda: len(traffic.acknowledged) > 10, timeout=30)
         saves_served(dev, views, 5)
+        during = len(traffic.acknowledged)
+        wait_for(lambda: len(traffic.acknowledged) > during + 10, timeout=30)
     write_in_place(views, original)
     for answer in traffic.answers:
         assert answer.kind in OK, explain(dev, "dev", answer)
-    assert len(traffic.acknowledged) > 20
     assert traffic.acknowledged <= stored(dev)
     # The supervisor preloaded SQLAlchemy and psycopg, and holds only its
     # listening socket: no database connection for forked servers to share.
