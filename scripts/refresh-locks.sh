@@ -3,7 +3,8 @@
 # in the template (template/{{cookiecutter.project_slug}}/.locks/). Run it
 # after changing the dependencies in the template's pyproject.toml, or to
 # take newer releases; review the diff; the tests check the result.
-# Needs Docker (uv runs in the project's own image).
+# Needs Docker (uv, from the image the project's Dockerfile names, runs in a
+# container of each Python version).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -81,3 +81,49 @@ def test_a_project_with_a_database_keeps_them(tmp_path):
     (tmp_path / "migrations").mkdir()
     hooks.remove_unused(tmp_path, "shop", "postgres")
     assert (tmp_path / "migrations").is_dir()
+
+
+@pytest.fixture
+def made(tmp_path):
+    """A project generated into tmp_path/projects."""
+    project = tmp_path / "projects" / "my_shop"
+    project.mkdir(parents=True)
+    return project
+
+
+@pytest.mark.parametrize(
+    ("pwd", "shown"),
+    [
+        ("projects", "my_shop"),  # generated here: a relative path
+        (".", "projects/my_shop"),
+        ("link", "my_shop"),  # a symlink to projects: resolved
+        ("projects/my_shop/deeper", None),  # elsewhere: the whole path
+        ("", None),  # no PWD (not a POSIX shell): the whole path
+    ],
+)
+def test_the_next_steps_name_the_project_from_where_the_user_is(
+    tmp_path, made, pwd, shown
+):
+    (tmp_path / "link").symlink_to(tmp_path / "projects")
+    (made / "deeper").mkdir()
+    environ = {"PWD": str(tmp_path / pwd)} if pwd else {}
+    assert hooks.where_the_user_finds(made, environ) == (shown or str(made))
+
+
+def test_the_next_steps_quote_a_path_for_the_shell(tmp_path):
+    project = tmp_path / "my projects" / "shop"
+    project.mkdir(parents=True)
+    environ = {"PWD": str(tmp_path)}
+    assert hooks.where_the_user_finds(project, environ) == "'my projects/shop'"
+
+
+def test_the_toolbox_names_the_hosts_directory(made):
+    environ = {"PROJECTS_DIR_ON_HOST": "../", "PWD": "/template"}
+    assert hooks.where_the_user_finds(made, environ) == "../my_shop"
+
+
+def test_no_next_steps_while_cruft_updates_a_project(made):
+    assert not hooks.updating_with_cruft({"PWD": str(made)})
+    (made / ".cruft.json").write_text("{}")
+    assert hooks.updating_with_cruft({"PWD": str(made)})
+    assert not hooks.updating_with_cruft({})

@@ -1,5 +1,5 @@
 """After generation: only the files of the chosen database, uv.lock for this
-variant, and .env with fresh secrets (scripts/make_env.py).
+variant, .env with fresh secrets (scripts/make_env.py), and the next steps.
 
 The functions take their inputs as arguments, so that tests can import and
 run them alone; main() gives them this project's values.
@@ -7,11 +7,14 @@ run them alone; main() gives them this project's values.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 # The shipped locks were made for a project of this name (see the template's
@@ -88,18 +91,35 @@ def main() -> None:
     install_lock(project, project / LOCKS, slug, lock_variant)
     # .env with fresh secrets: the project's own script, for later clones too.
     subprocess.run([sys.executable, "scripts/make_env.py"], check=True)
-    print(next_steps(where_the_user_finds(project)))
+    if not updating_with_cruft(os.environ):
+        say(next_steps(where_the_user_finds(project, os.environ)))
 
 
-def where_the_user_finds(project: Path) -> str:
-    """The project's directory as the user would `cd` into it: from where
-    cookiecutter ran (the shell's PWD); the template's toolbox container
-    says where its output is on the host (PROJECTS_DIR_ON_HOST)."""
-    on_host = os.environ.get("PROJECTS_DIR_ON_HOST")
+def updating_with_cruft(environ: Mapping[str, str]) -> bool:
+    """`cruft update` renders the template again in a temporary directory,
+    run from the project (which holds .cruft.json): no next steps then."""
+    return (Path(environ.get("PWD", "/nonexistent")) / ".cruft.json").is_file()
+
+
+def where_the_user_finds(project: Path, environ: Mapping[str, str]) -> str:
+    """The project's directory as the user would `cd` into it, quoted for a
+    shell: from where cookiecutter ran (the shell's PWD), or whole; the
+    template's toolbox container says where its output is on the host
+    (PROJECTS_DIR_ON_HOST)."""
+    on_host = environ.get("PROJECTS_DIR_ON_HOST")
     if on_host:
-        return f"{on_host.rstrip('/')}/{project.name}"
-    relative = os.path.relpath(project, os.environ.get("PWD", project.parent))
-    return str(project) if relative.startswith("..") else relative
+        return shlex.quote(f"{on_host.rstrip('/')}/{project.name}")
+    here = environ.get("PWD")
+    relative = os.path.relpath(project, os.path.realpath(here)) if here else ".."
+    return shlex.quote(str(project) if relative.startswith("..") else relative)
+
+
+def say(text: str) -> None:
+    """Print, whatever the terminal's encoding: a courtesy message must never
+    fail the generation (cookiecutter would delete the project)."""
+    with contextlib.suppress(AttributeError):  # not a text file: as it is
+        sys.stdout.reconfigure(errors="replace")
+    print(text)
 
 
 def next_steps(directory: str) -> str:

@@ -29,11 +29,11 @@ LOCKING_PYTHON = {
 }
 # uv's official image, as the template's Dockerfile names it (its `uv` stage).
 UV_STAGE = re.compile(r"^FROM (ghcr\.io/astral-sh/uv:(\S+)) AS uv$", re.M)
-UV_IMAGE, UV_VERSION = UV_STAGE.search(
+UV_VERSION = UV_STAGE.search(
     (
         REPO_ROOT / "template" / "{{cookiecutter.project_slug}}" / "Dockerfile"
     ).read_text()
-).groups()
+).group(2)
 
 
 hooks = load_module(

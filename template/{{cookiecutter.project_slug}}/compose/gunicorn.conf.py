@@ -48,10 +48,9 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 30)
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT") or 8)
 keepalive = 5
 
-# Load the app once in the master: a refused configuration (see
-# production.py) stops gunicorn at once, with one line per problem and a
-# non-zero exit code. (Loaded by each worker instead, a refusal would end
-# the worker, and gunicorn would start another, again and again.)
+# Load the app once, in the master, before any worker starts: workers
+# share its memory, and a refused configuration (see production.py) stops
+# gunicorn at once, with one line per problem and exit code 1.
 preload_app = True
 
 # The root filesystem is read-only: heartbeat files go to memory.

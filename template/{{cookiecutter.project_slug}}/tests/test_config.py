@@ -44,10 +44,15 @@ def test_secret_key_comes_from_a_secret_file_first(monkeypatch, tmp_path):
     assert create_production_app().config["SECRET_KEY"] == STRONG_KEY
 
 
-def test_a_missing_secret_file_stops_the_start(monkeypatch, tmp_path):
-    monkeypatch.setenv("SECRET_KEY_FILE", str(tmp_path / "nothing"))
-    with pytest.raises(FileNotFoundError):
+def test_a_missing_secret_file_stops_the_start_in_one_line(monkeypatch, tmp_path):
+    missing = tmp_path / "nothing"
+    monkeypatch.setenv("SECRET_KEY_FILE", str(missing))
+    with pytest.raises(SystemExit) as refused:
         create_production_app()
+    assert str(refused.value) == (
+        f"Refusing to start: SECRET_KEY_FILE names {missing}, which cannot be "
+        "read (No such file or directory): is the secret mounted there?"
+    )
 
 
 @pytest.mark.parametrize("variable", ["FLASK_DEBUG", "FLASK_TESTING"])

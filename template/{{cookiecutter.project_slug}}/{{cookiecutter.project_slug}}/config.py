@@ -51,14 +51,29 @@ class Defaults:
     STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 
+class SettingMissing(SystemExit):
+    """A setting the app cannot start without is missing: one line saying
+    what to set, and no traceback (a SystemExit, like production's
+    refusals: the flask command and gunicorn print it and exit 1)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"Refusing to start: {problem}")
+
+
 def from_environment(name: str) -> str | None:
     """NAME, or the content of the file NAME_FILE names, which wins: secrets
     mounted as files (/run/secrets/...) stay out of the environment, where
     every process and `docker inspect` can read them."""
     path = os.environ.get(f"{name}_FILE")
     if path:
-        with open(path, encoding="utf-8") as file:
-            return file.read().strip()
+        try:
+            with open(path, encoding="utf-8") as file:
+                return file.read().strip()
+        except OSError as error:
+            raise SettingMissing(
+                f"{name}_FILE names {path}, which cannot be read "
+                f"({error.strerror}): is the secret mounted there?"
+            ) from None
     return os.environ.get(name) or None
 
 

@@ -61,3 +61,14 @@ def test_a_weak_key_and_a_weak_password_are_two_lines(monkeypatch):
 def test_production_takes_a_strong_database_password(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", database_url(STRONG_PASSWORD))
     assert create_production_app()
+
+
+def test_no_database_url_stops_the_start_in_one_line(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("DATABASE_URL_FILE", raising=False)
+    with pytest.raises(SystemExit) as refused:
+        create_production_app()
+    assert str(refused.value).startswith(
+        "Refusing to start: DATABASE_URL is not set: Compose sets it"
+    )
+    assert "\n" not in str(refused.value)
