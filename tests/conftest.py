@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -12,6 +13,9 @@ from cookiecutter.main import cookiecutter
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_DIR = REPO_ROOT / "template"
+# uv's official image, as a generated Dockerfile names it (its `uv` stage):
+# the image, and its version (exact: Dependabot reads the tag).
+UV_STAGE = re.compile(r"^FROM (ghcr\.io/astral-sh/uv:(\d+\.\d+\.\d+)) AS uv$", re.M)
 
 
 def load_module(path: Path, name: str) -> ModuleType:

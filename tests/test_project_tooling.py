@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import tomllib
@@ -12,13 +11,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.conftest import UV_STAGE, generate_project
+
 BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    from tests.conftest import generate_project
-
     return generate_project(
         tmp_path_factory.mktemp("tooling"), project_name="Tool_ Shop_"
     )
@@ -47,9 +46,6 @@ def test_ci_workflow_is_a_valid_github_workflow(project):
         assert expected in steps
 
 
-UV_STAGE = re.compile(r"^FROM ghcr\.io/astral-sh/uv:(\d+\.\d+\.\d+) AS uv$", re.M)
-
-
 def test_dependabot_keeps_the_lock_uv_the_base_image_and_actions_current(project):
     assert_valid(project, "vendor.dependabot", ".github/dependabot.yml")
     config = yaml.safe_load((project / ".github/dependabot.yml").read_text())
@@ -69,7 +65,7 @@ def test_uv_comes_from_its_official_image_at_the_version_ci_uses(project):
     """uv's image, pinned to one version, as uv's Docker guide does (nothing
     of the project installs it); CI's setup-uv names the same version."""
     dockerfile = (project / "Dockerfile").read_text()
-    (version,) = UV_STAGE.findall(dockerfile)
+    ((_, version),) = UV_STAGE.findall(dockerfile)
     assert dockerfile.count("astral-sh/uv") == 1
     assert not (project / "compose/uv").exists()
     jobs = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())["jobs"]

@@ -11,11 +11,16 @@ that each one is what `uv lock` makes.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 from pathlib import Path
 
-from tests.conftest import DATABASES, REPO_ROOT, generate_project, load_module
+from tests.conftest import (
+    DATABASES,
+    REPO_ROOT,
+    UV_STAGE,
+    generate_project,
+    load_module,
+)
 
 SHIPPED = REPO_ROOT / "template" / "{{cookiecutter.project_slug}}" / ".locks"
 # Which Python each variant is locked with: any the variant accepts. Only
@@ -27,8 +32,7 @@ LOCKING_PYTHON = {
     "3.13": "3.13",
     "3.14": "3.14",
 }
-# uv's official image, as the template's Dockerfile names it (its `uv` stage).
-UV_STAGE = re.compile(r"^FROM (ghcr\.io/astral-sh/uv:(\S+)) AS uv$", re.M)
+# The version of uv the template's Dockerfile names.
 UV_VERSION = UV_STAGE.search(
     (
         REPO_ROOT / "template" / "{{cookiecutter.project_slug}}" / "Dockerfile"

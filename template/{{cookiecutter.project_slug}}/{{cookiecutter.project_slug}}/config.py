@@ -17,7 +17,7 @@ Production then checks the result and refuses to start if it is unsafe
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import Flask
@@ -51,13 +51,22 @@ class Defaults:
     STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 
-class SettingMissing(SystemExit):
-    """A setting the app cannot start without is missing: one line saying
-    what to set, and no traceback (a SystemExit, like production's
-    refusals: the flask command and gunicorn print it and exit 1)."""
+class Refused(SystemExit):
+    """The app refuses to start: one line per problem, each saying what is
+    wrong and how to fix it.
 
-    def __init__(self, problem: str) -> None:
-        super().__init__(f"Refusing to start: {problem}")
+    A SystemExit, so that whatever builds the app stops with these lines,
+    a non-zero exit code and no traceback: the flask command (`migrate`,
+    the README's check) and gunicorn, which builds the app before it forks
+    (preload_app, compose/gunicorn.conf.py). `except Exception` does not
+    catch it: a refused start stays refused.
+    """
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems = list(problems)
+        super().__init__(
+            "\n".join(f"Refusing to start: {problem}" for problem in self.problems)
+        )
 
 
 def from_environment(name: str) -> str | None:
@@ -70,9 +79,11 @@ def from_environment(name: str) -> str | None:
             with open(path, encoding="utf-8") as file:
                 return file.read().strip()
         except OSError as error:
-            raise SettingMissing(
-                f"{name}_FILE names {path}, which cannot be read "
-                f"({error.strerror}): is the secret mounted there?"
+            raise Refused(
+                [
+                    f"{name}_FILE names {path}, which cannot be read "
+                    f"({error.strerror}): is the secret mounted there?"
+                ]
             ) from None
     return os.environ.get(name) or None
 

@@ -62,10 +62,12 @@ HOW_TO_MAKE_A_PASSWORD = (
 def database_uri(app: Flask) -> str:
     url = config.from_environment("DATABASE_URL")
     if not url:
-        raise config.SettingMissing(
-            "DATABASE_URL is not set: Compose sets it from the POSTGRES_* "
-            "values in .env; elsewhere, set it, e.g. "
-            "postgresql+psycopg://user:password@localhost:5432/name"
+        raise config.Refused(
+            [
+                "DATABASE_URL is not set: Compose sets it from the POSTGRES_* "
+                "values in .env; elsewhere, set it, e.g. "
+                "postgresql+psycopg://user:password@localhost:5432/name"
+            ]
         )
     parsed = make_url(url)
     if app.testing:

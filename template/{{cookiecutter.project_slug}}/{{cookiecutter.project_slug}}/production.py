@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from flask import Flask
 from werkzeug.debug import DebuggedApplication
@@ -49,22 +49,9 @@ HOW_TO_MAKE_A_KEY = (
 )
 
 
-class UnsafeConfiguration(SystemExit):
-    """The production app refuses to start: one line per problem, each
-    saying what is wrong and how to fix it.
-
-    A SystemExit, so that whatever builds the app stops with these lines,
-    a non-zero exit code and no traceback: the flask command (`migrate`,
-    the README's check) and gunicorn, which builds the app before it forks
-    (preload_app, compose/gunicorn.conf.py). `except Exception` does not
-    catch it: a refused start stays refused.
-    """
-
-    def __init__(self, problems: Iterable[str]) -> None:
-        self.problems = list(problems)
-        super().__init__(
-            "\n".join(f"Refusing to start: {problem}" for problem in self.problems)
-        )
+class UnsafeConfiguration(config.Refused):
+    """The production app refuses this configuration (config.Refused: one
+    line per problem, no traceback)."""
 
 
 # Each check takes the app and says what is wrong with it, or None.

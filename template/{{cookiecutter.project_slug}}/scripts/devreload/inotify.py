@@ -20,7 +20,6 @@ import os
 import struct
 from collections.abc import Iterable
 
-from .rules import MARKERS
 from .snapshot import Snapshot
 
 IN_ATTRIB = 0x4  # touch
@@ -147,7 +146,10 @@ class NativeEvents:
     def changes(self) -> set[str]:
         """The paths that changed, from every event queued now."""
         changed: set[str] = set()
-        files: set[str] = set()  # looked at once each, after the directories
+        # Files are looked at once each, but in order with the directories:
+        # `python -m venv` writes pyvenv.cfg before lib/, which must not be
+        # walked as code.
+        files: dict[str, None] = {}
         for wd, mask, name in self.inotify.read():
             if mask & IN_Q_OVERFLOW:  # events were lost: look at everything
                 changed |= self.snapshot.walk()
@@ -158,13 +160,15 @@ class NativeEvents:
             elif wd in self.dirs and name:
                 path = os.path.join(self.dirs[wd], name)
                 if mask & IN_ISDIR:
-                    changed |= self.snapshot.update_dir(path)
-                elif name in MARKERS:  # before the directories made after it
-                    changed |= self.snapshot.update(path)
+                    changed |= self._update(files) | self.snapshot.update_dir(path)
                 else:
-                    files.add(path)
-        for path in files:
-            changed |= self.snapshot.update(path)
+                    files[path] = None
+        return changed | self._update(files)
+
+    def _update(self, files: dict[str, None]) -> set[str]:
+        """Look at the files named so far, and forget them."""
+        changed = set().union(*map(self.snapshot.update, files))
+        files.clear()
         return changed
 
     def _lost(self, wd: int) -> set[str]:
