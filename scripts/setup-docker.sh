@@ -72,11 +72,11 @@ fi
 
 # No registry reachable: build stand-ins for the images the projects use,
 # so that they build and run unchanged. IMAGE=SOURCE: each Python version
-# the tests build, and the database, from the Debian suite that has it;
-# uv from its wheel on PyPI. compose/stand-ins/<image name>/build.sh
+# the tests build, the database and the broker, from the Debian suite that
+# has them; uv from its wheel on PyPI. compose/stand-ins/<image name>/build.sh
 # builds each.
 STAND_INS=(python:3.13-slim=trixie python:3.14-slim=forky postgres:18=forky
-  "$UV_IMAGE=pypi")
+  rabbitmq:4=trixie "$UV_IMAGE=pypi")
 
 ensure_base_images() {
   local entry image name

@@ -20,11 +20,15 @@ from slugify import slugify
 
 SUPPORTED_PYTHON = ("3.10", "3.11", "3.12", "3.13", "3.14")
 DATABASES = ("postgres", "none")
+WORKERS = ("none", "celery")
 MAX_NAME_LENGTH = 200
 MAX_SLUG_LENGTH = 50
 # Module names a project package must not shadow: it sits first on sys.path.
 TAKEN_MODULE_NAMES = frozenset(sys.stdlib_module_names) | {
+    "amqp",
     "app",
+    "billiard",
+    "celery",
     "compose",
     "conftest",
     "debugpy",
@@ -32,6 +36,7 @@ TAKEN_MODULE_NAMES = frozenset(sys.stdlib_module_names) | {
     "flask",
     "gunicorn",
     "jinja2",
+    "kombu",
     "pytest",
     "scripts",
     "setup",
@@ -90,11 +95,15 @@ def python_version_problem(version: object) -> str | None:
     return None
 
 
-def database_problem(database: object) -> str | None:
-    """Why `database` is not a database choice, or None."""
-    if database not in DATABASES:
-        return f"must be one of {', '.join(DATABASES)}"
-    return None
+def choice_problem(choices: tuple[str, ...]):
+    """A check that a value is one of `choices`."""
+
+    def problem(value: object) -> str | None:
+        if value not in choices:
+            return f"must be one of {', '.join(choices)}"
+        return None
+
+    return problem
 
 
 def check_inputs(cookiecutter: dict) -> str:
@@ -103,7 +112,8 @@ def check_inputs(cookiecutter: dict) -> str:
         ("project_name", name_problem),
         ("project_slug", slug_problem),
         ("python_version", python_version_problem),
-        ("database", database_problem),
+        ("database", choice_problem(DATABASES)),
+        ("worker", choice_problem(WORKERS)),
     )
     for key, problem_of in checks:
         value = cookiecutter.get(key)

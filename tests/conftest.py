@@ -26,8 +26,12 @@ def load_module(path: Path, name: str) -> ModuleType:
     return module
 
 
-# The template's choices of `database`, its default first.
-DATABASES = load_module(TEMPLATE_DIR / "local_extensions.py", "choices").DATABASES
+# The template's choices of `database` and `worker`, the default first.
+_CHOICES = load_module(TEMPLATE_DIR / "local_extensions.py", "choices")
+DATABASES = _CHOICES.DATABASES
+WORKERS = _CHOICES.WORKERS
+# Every combination of the options, the defaults first.
+OPTIONS = [(database, worker) for worker in WORKERS for database in DATABASES]
 
 
 def generate_project(

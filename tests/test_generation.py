@@ -18,7 +18,7 @@ from cookiecutter.exceptions import FailedHookException, UndefinedVariableInTemp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import REPO_ROOT, TEMPLATE_DIR, generate_project
+from tests.conftest import OPTIONS, REPO_ROOT, TEMPLATE_DIR, generate_project
 
 sys.path.insert(0, str(TEMPLATE_DIR))
 from local_extensions import SUPPORTED_PYTHON  # noqa: E402
@@ -124,6 +124,51 @@ def test_a_database_by_default(generate):
     assert password not in (project / ".env.example").read_text()
 
 
+WORKER_FILES = [
+    "my_flask_app/worker.py",
+    "my_flask_app/jobs.py",
+    "compose/celery.yml",
+    "scripts/devworker.py",
+    "tests/worker",
+    "tests/database/test_jobs.py",
+]
+SHARED_FILES = [
+    "pyproject.toml",
+    "docker-compose.yml",
+    ".env",
+    "compose/dev.env",
+    "compose/prod.env",
+    "my_flask_app/__init__.py",
+    "deploy/stack.yml",
+    "deploy/kubernetes.yml",
+    "README.md",
+]
+
+
+def test_without_a_worker_nothing_of_celery_is_generated(generate):
+    project = generate()  # worker=none, the default
+    for path in WORKER_FILES:
+        assert not (project / path).exists(), path
+    for path in SHARED_FILES:
+        text = (project / path).read_text().lower()
+        assert "celery" not in text and "broker" not in text, path
+
+
+def test_with_a_worker_the_celery_files_and_a_broker_password(generate):
+    project = generate(worker="celery")
+    compose = yaml.safe_load((project / "compose" / "celery.yml").read_text())
+    assert set(compose["services"]) == {
+        "broker",
+        "prod-broker",
+        "dev-worker",
+        "prod-worker",
+    }
+    env = (project / ".env").read_text()
+    password = re.search(r"^BROKER_PASSWORD=(.+)$", env, re.M).group(1)
+    assert len(password) >= 32
+    assert "compose/celery.yml" in (project / "docker-compose.yml").read_text()
+
+
 def test_without_a_database_the_project_is_stateless(generate):
     project = generate(database="none")
     for path in DATABASE_FILES:
@@ -137,9 +182,9 @@ def test_without_a_database_the_project_is_stateless(generate):
     assert "database" not in (project / "my_flask_app" / "__init__.py").read_text()
 
 
-@pytest.mark.parametrize("database", ["postgres", "none"])
-def test_the_readme_renders_as_markdown_in_each_variant(generate, database):
-    readme = (generate(database=database) / "README.md").read_text()
+@pytest.mark.parametrize(("database", "worker"), OPTIONS)
+def test_the_readme_renders_as_markdown_in_each_variant(generate, database, worker):
+    readme = (generate(database=database, worker=worker) / "README.md").read_text()
     lines = readme.splitlines()
     assert readme.count("```") % 2 == 0
     for index, line in enumerate(lines):
@@ -147,6 +192,8 @@ def test_the_readme_renders_as_markdown_in_each_variant(generate, database):
         if line.startswith("#") and index:
             assert lines[index - 1] == "", f"no blank line before {line!r}"
     assert ("## Database" in readme) == (database == "postgres")
+    assert ("## Background jobs" in readme) == (worker == "celery")
+    assert "{%" not in readme and "{{ cookiecutter" not in readme
 
 
 @pytest.mark.parametrize("python_version", SUPPORTED_PYTHON)
@@ -279,6 +326,7 @@ def test_the_cli_ends_with_the_next_steps(tmp_path, where):
     [
         ("project_slug=../x", "Invalid project_slug '../x'"),
         ("database=mysql", "Invalid database 'mysql'"),
+        ("worker=rq", "Invalid worker 'rq'"),
     ],
 )
 def test_cli_reports_bad_input_in_one_clear_line(tmp_path, argument, message):

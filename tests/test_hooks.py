@@ -53,34 +53,62 @@ def test_a_shipped_lock_is_renamed_and_kept_in_uvs_order(name, order):
 def test_the_variants_lock_is_installed_and_the_others_removed(tmp_path):
     locks = tmp_path / ".locks"
     locks.mkdir()
-    (locks / "python3.13-none.lock").write_text(SHIPPED)
-    (locks / "python3.12-none.lock").write_text("other")
-    hooks.install_lock(tmp_path, locks, "shop", hooks.variant("3.13", "none"))
+    (locks / "python3.13-none-celery.lock").write_text(SHIPPED)
+    (locks / "python3.13-none-none.lock").write_text("other")
+    hooks.install_lock(tmp_path, locks, "shop", hooks.variant("3.13", "none", "celery"))
     assert 'name = "shop"' in (tmp_path / "uv.lock").read_text()
     assert not locks.exists()
 
 
 def test_a_variant_without_a_lock_stops_generation(tmp_path):
     (tmp_path / ".locks").mkdir()
-    with pytest.raises(SystemExit, match="No uv.lock is shipped for python3.9-none"):
-        hooks.install_lock(tmp_path, tmp_path / ".locks", "shop", "python3.9-none")
+    with pytest.raises(SystemExit, match="No uv.lock is shipped for python3.9-no"):
+        hooks.install_lock(tmp_path, tmp_path / ".locks", "shop", "python3.9-none-none")
 
 
-def test_a_project_without_a_database_loses_the_database_files(tmp_path):
-    for relative in hooks.DATABASE_ONLY:
-        path = tmp_path / relative.format(slug="shop")
+def make_option_files(root):
+    for relative in hooks.DATABASE_ONLY + hooks.WORKER_ONLY:
+        path = root / relative.format(slug="shop")
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.mkdir() if "." not in path.name else path.write_text("")
-    kept = tmp_path / "shop" / "views.py"
-    kept.write_text("")
-    hooks.remove_unused(tmp_path, "shop", "none")
-    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["views.py"]
+        if not path.exists():
+            path.mkdir() if "." not in path.name else path.write_text(relative)
+    (root / "shop" / "views.py").write_text("")
 
 
-def test_a_project_with_a_database_keeps_them(tmp_path):
-    (tmp_path / "migrations").mkdir()
-    hooks.remove_unused(tmp_path, "shop", "postgres")
-    assert (tmp_path / "migrations").is_dir()
+def files(root) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("database", "worker"),
+    [
+        ("none", "none"),
+        ("none", "celery"),
+        ("postgres", "none"),
+        ("postgres", "celery"),
+    ],
+)
+def test_a_project_loses_the_files_of_the_options_not_chosen(
+    tmp_path, database, worker
+):
+    make_option_files(tmp_path)
+    everything = files(tmp_path)
+    hooks.remove_unused(tmp_path, "shop", database, worker)
+    kept = files(tmp_path)
+    assert "shop/views.py" in kept
+    removed = everything - kept
+    assert ("shop/models.py" in removed) == (database == "none")
+    assert ("shop/worker.py" in removed) == (worker == "none")
+    hooks.choose_files(tmp_path, "shop", database)
+    assert "shop/jobs_without_database.py" not in files(tmp_path)
+    jobs = tmp_path / "shop" / "jobs.py"
+    assert jobs.exists() == (worker == "celery")
+    if jobs.exists():  # the one that fits the database
+        expected = "jobs.py" if database == "postgres" else "jobs_without_database.py"
+        assert jobs.read_text() == "{slug}/" + expected
+    # The jobs table's migration: only with both.
+    jobs_migration = "migrations/versions/5b0f2c1d9a7e_create_the_jobs_table.py"
+    assert (jobs_migration in kept) == (database == "postgres" and worker == "celery")
 
 
 @pytest.fixture

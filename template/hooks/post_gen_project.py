@@ -1,5 +1,6 @@
-"""After generation: only the files of the chosen database, uv.lock for this
-variant, .env with fresh secrets (scripts/make_env.py), and the next steps.
+"""After generation: only the files of the chosen options (database,
+worker), uv.lock for this variant, .env with fresh secrets
+(scripts/make_env.py), and the next steps.
 
 The functions take their inputs as arguments, so that tests can import and
 run them alone; main() gives them this project's values.
@@ -28,7 +29,7 @@ def lock_name(slug: str) -> str:
     return re.sub(r"[-_.]+", "-", slug).lower()
 
 
-# Only in projects with a database; removed from the others.
+# Each option's own files, removed from the projects that go without it.
 DATABASE_ONLY = (
     "compose/postgres.yml",
     "{slug}/database.py",
@@ -41,22 +42,56 @@ DATABASE_ONLY = (
     "scripts/db-restore.sh",
     "tests/database",
 )
+WORKER_ONLY = (
+    "compose/celery.yml",
+    "scripts/devreload/worker.py",
+    "scripts/devworker.py",
+    "tests/reloader/test_worker.py",
+    "{slug}/jobs.py",
+    "{slug}/jobs_without_database.py",
+    "{slug}/make_celery.py",
+    "{slug}/templates/jobs.html",
+    "{slug}/worker.py",
+    "migrations/versions/5b0f2c1d9a7e_create_the_jobs_table.py",
+    "tests/database/test_jobs.py",
+    "tests/worker",
+)
 
 
-def variant(python_version: str, database: str) -> str:
+# A file that takes another's place in projects without a database.
+WITHOUT_DATABASE = {"{slug}/jobs_without_database.py": "{slug}/jobs.py"}
+
+
+def variant(python_version: str, database: str, worker: str) -> str:
     """Which shipped lock a project uses: the variants differ by their locks."""
-    return f"python{python_version}-{database}"
+    return f"python{python_version}-{database}-{worker}"
 
 
-def remove_unused(project: Path, slug: str, database: str) -> None:
-    if database != "none":
-        return
-    for relative in DATABASE_ONLY:
+def unused(database: str, worker: str) -> list[str]:
+    """The files of the options not chosen (some belong to two options)."""
+    paths = list(DATABASE_ONLY) if database == "none" else []
+    paths += WORKER_ONLY if worker == "none" else []
+    return paths
+
+
+def remove_unused(project: Path, slug: str, database: str, worker: str) -> None:
+    for relative in unused(database, worker):
         path = project / relative.format(slug=slug)
         if path.is_dir():
             shutil.rmtree(path)
-        else:
+        elif path.exists():  # in both lists, or in a directory removed already
             path.unlink()
+
+
+def choose_files(project: Path, slug: str, database: str) -> None:
+    """Keep, of each file and its database-less alternative, the one that
+    fits (both are gone already when their option is not chosen)."""
+    for alternative, target in WITHOUT_DATABASE.items():
+        source = project / alternative.format(slug=slug)
+        if source.exists() and database == "none":
+            source.replace(project / target.format(slug=slug))
+        elif source.exists():
+            source.unlink()
 
 
 def lock_for(text: str, name: str) -> str:
@@ -86,8 +121,10 @@ def main() -> None:
     project = Path.cwd()
     slug = "{{ cookiecutter.project_slug }}"
     database = "{{ cookiecutter.database }}"
-    remove_unused(project, slug, database)
-    lock_variant = variant("{{ cookiecutter.python_version }}", database)
+    worker = "{{ cookiecutter.worker }}"
+    remove_unused(project, slug, database, worker)
+    choose_files(project, slug, database)
+    lock_variant = variant("{{ cookiecutter.python_version }}", database, worker)
     install_lock(project, project / LOCKS, slug, lock_variant)
     # .env with fresh secrets: the project's own script, for later clones too.
     subprocess.run([sys.executable, "scripts/make_env.py"], check=True)

@@ -1,7 +1,7 @@
 """The uv.lock shipped for each variant of the generated project.
 
 A variant is a set of template choices that changes the lock: the Python
-version (requires-python) and the database (its libraries). Locks are made
+version (requires-python), the database and the worker (their libraries). Locks are made
 by `uv lock` in a container of a Python the variant accepts, with the
 project's own pinned uv (the image of its Dockerfile's `uv` stage);
 scripts/refresh-locks.sh writes them into the template, and the tests check
@@ -18,6 +18,7 @@ from tests.conftest import (
     DATABASES,
     REPO_ROOT,
     UV_STAGE,
+    WORKERS,
     generate_project,
     load_module,
 )
@@ -45,12 +46,19 @@ hooks = load_module(
 )
 
 
-def variants() -> list[tuple[str, str]]:
-    """(python_version, database) of every variant."""
-    return [(python, database) for python in LOCKING_PYTHON for database in DATABASES]
+def variants() -> list[tuple[str, str, str]]:
+    """(python_version, database, worker) of every variant."""
+    return [
+        (python, database, worker)
+        for python in LOCKING_PYTHON
+        for database in DATABASES
+        for worker in WORKERS
+    ]
 
 
-def placeholder_project(out: Path, python_version: str, database: str) -> Path:
+def placeholder_project(
+    out: Path, python_version: str, database: str, worker: str
+) -> Path:
     """The variant's project, named as the shipped locks are, without hooks
     (they would install the lock this makes)."""
     name = hooks.LOCK_PLACEHOLDER.replace("-", " ").title()
@@ -59,6 +67,7 @@ def placeholder_project(out: Path, python_version: str, database: str) -> Path:
         project_name=name,
         python_version=python_version,
         database=database,
+        worker=worker,
         accept_hooks=False,
     )
 

@@ -74,13 +74,23 @@ class Stack:
         """Whether the project was generated with a database (database=postgres)."""
         return (self.project / self.slug / "database.py").is_file()
 
+    @property
+    def has_worker(self) -> bool:
+        """Whether the project was generated with a worker (worker=celery)."""
+        return (self.project / self.slug / "worker.py").is_file()
+
     def services(self, *names: str) -> set[str]:
-        """`names`, with the database services that come with them, if any."""
+        """`names`, with the database and worker services that come with
+        them, if any."""
         databases = {"dev": {"db"}, "prod": {"prod-db", "migrate"}}
+        workers = {
+            "dev": {"dev-worker", "broker"},
+            "prod": {"prod-worker", "prod-broker"},
+        }
         found = set(names)
-        if self.has_database:
-            for name in names:
-                found |= databases.get(name, set())
+        for name in names:
+            found |= databases.get(name, set()) if self.has_database else set()
+            found |= workers.get(name, set()) if self.has_worker else set()
         return found
 
     # -- files -------------------------------------------------------------

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import yaml
 
-from tests.conftest import DATABASES
+from tests.conftest import OPTIONS
 from tests.test_generation import NASTY_NAMES
 
 
@@ -33,17 +33,19 @@ def test_migrate_runs_prods_image_built_once(new_stack):
     assert migrate["image"] == prod["image"] == f"{stack.name}-prod"
 
 
-@pytest.mark.parametrize("database", DATABASES)
-def test_every_service_running_prods_image_has_the_one_lock_down(new_stack, database):
-    """prod, and migrate with a database, extend compose/lockdown.yml: each
-    has exactly its lock-down and reads .env; every other prod-side service
-    is a database."""
-    stack = new_stack(database=database)
+@pytest.mark.parametrize(("database", "worker"), OPTIONS)
+def test_every_service_running_prods_image_has_the_one_lock_down(
+    new_stack, database, worker
+):
+    """prod, migrate with a database and prod-worker with a worker extend
+    compose/lockdown.yml: each has exactly its lock-down and reads .env;
+    every other prod-side service is a database or a broker."""
+    stack = new_stack(database=database, worker=worker)
     config = yaml.safe_load(stack.compose("--profile", "prod", "config").stdout)
     services = config["services"]
     prod_side = {n for n, s in services.items() if s["image"] == f"{stack.name}-prod"}
-    assert prod_side == ({"prod", "migrate"} if stack.has_database else {"prod"})
-    assert set(services) - prod_side <= {"prod-db"}
+    assert prod_side == {"prod"} | (stack.services("prod") - {"prod-db", "prod-broker"})
+    assert set(services) - prod_side <= {"prod-db", "prod-broker"}
     lockdown = yaml.safe_load(stack.path("compose/lockdown.yml").read_text())
     locked = lockdown["services"]["prod-app"]
     secret_key = stack.env_value("SECRET_KEY")
@@ -65,9 +67,9 @@ def test_python_image_is_overridable(new_stack):
     assert "PYTHON_IMAGE: registry.example/python:custom" in config
 
 
-@pytest.mark.parametrize("database", DATABASES)
-def test_the_stack_file_is_what_docker_stack_deploy_reads(new_stack, database):
-    stack = new_stack(database=database)
+@pytest.mark.parametrize(("database", "worker"), OPTIONS)
+def test_the_stack_file_is_what_docker_stack_deploy_reads(new_stack, database, worker):
+    stack = new_stack(database=database, worker=worker)
     stack_file = str(stack.path("deploy/stack.yml"))
     unset = subprocess.run(
         ["docker", "stack", "config", "-c", stack_file],
@@ -89,7 +91,15 @@ def test_the_stack_file_is_what_docker_stack_deploy_reads(new_stack, database):
     assert set(deploy["resources"]) == {"limits", "reservations"}
     assert app["read_only"] is True and app["cap_drop"] == ["ALL"]
     secrets = {"secret_key"} | ({"database_url"} if stack.has_database else set())
-    assert {secret["source"] for secret in app["secrets"]} == secrets
-    for name in secrets:  # as files, not in the environment
-        assert app["environment"][f"{name.upper()}_FILE"] == f"/run/secrets/{name}"
-        assert name.upper() not in app["environment"]
+    secrets |= {"broker_url"} if stack.has_worker else set()
+    services = yaml.safe_load(config.stdout)["services"]
+    assert set(services) == ({"app", "worker"} if stack.has_worker else {"app"})
+    for service in services.values():
+        assert {secret["source"] for secret in service["secrets"]} == secrets
+        for name in secrets:  # as files, not in the environment
+            file = service["environment"][f"{name.upper()}_FILE"]
+            assert file == f"/run/secrets/{name}"
+            assert name.upper() not in service["environment"]
+        assert service["read_only"] is True and service["cap_drop"] == ["ALL"]
+    if stack.has_worker:  # a running job gets time to finish
+        assert services["worker"]["stop_grace_period"] == "1m0s"

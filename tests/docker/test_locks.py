@@ -32,13 +32,16 @@ for info in sorted(pathlib.Path(sysconfig.get_paths()["purelib"]).glob("*.dist-i
 """
 
 
-@pytest.mark.parametrize(("python_version", "database"), variants())
-def test_each_shipped_lock_is_what_uv_lock_makes(tmp_path, python_version, database):
+@pytest.mark.parametrize(("python_version", "database", "worker"), variants())
+def test_each_shipped_lock_is_what_uv_lock_makes(
+    tmp_path, python_version, database, worker
+):
     project = generate_project(
         tmp_path,
         project_name="Zebra Shop",
         python_version=python_version,
         database=database,
+        worker=worker,
     )
     shipped = (project / "uv.lock").read_text()
     check = uv(project, python_version, "lock", "--check")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import DATABASES
+from tests.conftest import OPTIONS
 
 OSV_STAND_IN = Path(__file__).with_name("osv_stand_in.py")
 
@@ -76,10 +76,12 @@ def job_environment(stack) -> dict:
     }
 
 
-@pytest.mark.parametrize("database", DATABASES)
-@pytest.mark.parametrize("job_name", ["test", "prod", "audit"])
-def test_ci_job_passes(new_stack, job_name, database):
-    stack = new_stack(database=database)
+JOBS = [(job, *options) for job in ("test", "prod", "audit") for options in OPTIONS]
+
+
+@pytest.mark.parametrize(("job_name", "database", "worker"), JOBS)
+def test_ci_job_passes(new_stack, job_name, database, worker):
+    stack = new_stack(database=database, worker=worker)
     stack.path(".env").unlink()  # as in a fresh clone: .env is never committed
     workflow = yaml.safe_load(stack.path(".github/workflows/ci.yml").read_text())
     env = job_environment(stack)

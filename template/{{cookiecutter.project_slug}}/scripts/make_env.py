@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 # Placeholders of .env.example, and what replaces each; the first ones must
-# be there, the others only in some projects (with a database).
+# be there, the others only in some projects (with a database, a worker).
 REQUIRED = ("SECRET_KEY=change-me", "HOST_UID=1000", "HOST_GID=1000")
-OPTIONAL = ("POSTGRES_PASSWORD=change-me",)
+OPTIONAL = ("POSTGRES_PASSWORD=change-me", "BROKER_PASSWORD=change-me")
 
 
 def host_id(name: str, own_id) -> str | None:
@@ -32,6 +32,7 @@ def values() -> dict[str, str | None]:
     return {
         "SECRET_KEY=change-me": f"SECRET_KEY={secrets.token_urlsafe(48)}",
         "POSTGRES_PASSWORD=change-me": f"POSTGRES_PASSWORD={secrets.token_urlsafe(32)}",
+        "BROKER_PASSWORD=change-me": f"BROKER_PASSWORD={secrets.token_urlsafe(32)}",
         # So that files the dev container writes in the project belong to you.
         "HOST_UID=1000": f"HOST_UID={uid}" if uid else None,
         "HOST_GID=1000": f"HOST_GID={gid}" if gid else None,

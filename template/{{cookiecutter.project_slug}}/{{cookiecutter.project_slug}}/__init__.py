@@ -23,4 +23,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     database.init_app(app)
 {%- endif %}
+{%- if cookiecutter.worker == "celery" %}
+
+    # As in Flask's documentation: Celery (worker.py), and an example job.
+    from . import jobs, worker
+
+    worker.init_app(app)
+    app.register_blueprint(jobs.bp)
+{%- endif %}
     return app

@@ -69,6 +69,40 @@ class Refused(SystemExit):
         )
 
 
+MIN_PASSWORD_LENGTH = 16
+KNOWN_PLACEHOLDER_PASSWORDS = frozenset(
+    {"change-me", "changeme", "password", "postgres", "secret", "example", "guest"}
+)
+
+
+def how_to_make_a_password(name: str) -> str:
+    return (
+        f"Set {name} in .env to a random value of at least "
+        f"{MIN_PASSWORD_LENGTH} characters (the generator wrote one), "
+        "for example the output of: "
+        'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+    )
+
+
+def weakness(secret: object, placeholders: frozenset[str], min_length: int) -> str:
+    """What makes a secret weak ("empty", "a published placeholder", "too
+    short"), or "" (never the secret itself)."""
+    if not isinstance(secret, str) or not secret.strip():
+        return "empty"
+    if secret.strip().lower() in placeholders:
+        return "a published placeholder"
+    if len(secret) < min_length:
+        return "too short"
+    return ""
+
+
+def password_problem(password: str | None, whose: str, how_to: str) -> str | None:
+    """For production: what is wrong with a service's password, if anything.
+    `whose`: "database", "broker"..."""
+    weak = weakness(password, KNOWN_PLACEHOLDER_PASSWORDS, MIN_PASSWORD_LENGTH)
+    return f"the {whose} password is {weak}. {how_to}" if weak else None
+
+
 def from_environment(name: str) -> str | None:
     """NAME, or the content of the file NAME_FILE names, which wins: secrets
     mounted as files (/run/secrets/...) stay out of the environment, where

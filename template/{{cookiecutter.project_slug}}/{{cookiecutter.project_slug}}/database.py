@@ -47,16 +47,7 @@ CONNECTION_SETTINGS = {
 }
 UNAVAILABLE = "The database is unavailable. Try again in a moment."
 
-MIN_PASSWORD_LENGTH = 16
-KNOWN_PLACEHOLDER_PASSWORDS = frozenset(
-    {"change-me", "changeme", "password", "postgres", "secret", "example"}
-)
-HOW_TO_MAKE_A_PASSWORD = (
-    "Set POSTGRES_PASSWORD in .env to a random value of at least "
-    f"{MIN_PASSWORD_LENGTH} characters (the generator wrote one), "
-    "for example the output of: "
-    'python -c "import secrets; print(secrets.token_urlsafe(32))"'
-)
+HOW_TO_MAKE_A_PASSWORD = config.how_to_make_a_password("POSTGRES_PASSWORD")
 
 
 def database_uri(app: Flask) -> str:
@@ -97,19 +88,9 @@ def init_app(app: Flask) -> None:
 
 
 def password_problem(app: Flask) -> str | None:
-    """For production: what is wrong with the database password, if
-    anything (never the password itself)."""
-    password = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).password or ""
-    if not password.strip():
-        return f"the database password is empty. {HOW_TO_MAKE_A_PASSWORD}"
-    if password.strip().lower() in KNOWN_PLACEHOLDER_PASSWORDS:
-        return (
-            "the database password is a published placeholder. "
-            f"{HOW_TO_MAKE_A_PASSWORD}"
-        )
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return f"the database password is too short. {HOW_TO_MAKE_A_PASSWORD}"
-    return None
+    """For production: what is wrong with the database password, if anything."""
+    password = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).password
+    return config.password_problem(password, "database", HOW_TO_MAKE_A_PASSWORD)
 
 
 def unavailable(error: DBAPIError):

@@ -9,8 +9,9 @@ debug could be switched on is handled in one of two ways:
   while it is built;
 - refused at start, with one line per problem saying what to fix: the
   Werkzeug debugger middleware in the WSGI stack, a missing or weak
-  SECRET_KEY, what the extensions check (database.py: a weak database
-  password), and gunicorn's `--reload` (see compose/gunicorn.conf.py).
+  SECRET_KEY, what the extensions check (a weak database or broker
+  password: database.py, worker.py), and gunicorn's `--reload` (see
+  compose/gunicorn.conf.py).
 
 `DEBUG`, `FLASK_ENV` and `.flaskenv` have no effect at all: Flask 3 does not
 read the first two, and the production app never reads dotenv files. Code
@@ -57,13 +58,11 @@ class UnsafeConfiguration(config.Refused):
 # Each check takes the app and says what is wrong with it, or None.
 def secret_key_problem(app: Flask) -> str | None:
     key = app.config.get("SECRET_KEY")
-    if not isinstance(key, str) or not key.strip():
-        return f"SECRET_KEY is not set. {HOW_TO_MAKE_A_KEY}"
-    if key.strip().lower() in KNOWN_PLACEHOLDER_KEYS:
-        return f"SECRET_KEY is a published placeholder. {HOW_TO_MAKE_A_KEY}"
-    if len(key) < MIN_SECRET_KEY_LENGTH:
-        return f"SECRET_KEY is too short. {HOW_TO_MAKE_A_KEY}"
-    return None
+    weak = config.weakness(key, KNOWN_PLACEHOLDER_KEYS, MIN_SECRET_KEY_LENGTH)
+    if not weak:
+        return None
+    what = "not set" if weak == "empty" else weak
+    return f"SECRET_KEY is {what}. {HOW_TO_MAKE_A_KEY}"
 
 
 def wsgi_layers(wsgi_app: object) -> Iterator[object]:

@@ -67,7 +67,12 @@ class LineReader:
 class ServerProcess:
     """A forked server: `serve(report_fd, parent_fd)` runs in the child."""
 
-    def __init__(self, serve: Callable[[int, int], int], keep_fds: Iterable[int]):
+    def __init__(
+        self,
+        serve: Callable[[int, int], int],
+        keep_fds: Iterable[int],
+        retired_seconds: float | None = None,  # RETIRED_SECONDS by default
+    ):
         self.serve = serve
         self.keep_fds = set(keep_fds)  # e.g. the listening socket
         self.pid: int | None = None
@@ -75,6 +80,8 @@ class ServerProcess:
         self.reports: LineReader | None = None
         self._parent_alive: int | None = None
         self.started_at = 0.0  # time.monotonic() of start()
+        # From stop() to the kill.
+        self.retired_seconds = retired_seconds or RETIRED_SECONDS
         self.stopped_at: float | None = None  # and of stop()
 
     def start(self) -> None:
@@ -122,7 +129,7 @@ class ServerProcess:
         """When a stopped server that is still there gets killed."""
         if self.stopped_at is None or self.status is not None:
             return None
-        return self.stopped_at + RETIRED_SECONDS
+        return self.stopped_at + self.retired_seconds
 
     def kill_if_overdue(self) -> None:
         due = self.kill_at()

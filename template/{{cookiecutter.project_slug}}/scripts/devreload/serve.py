@@ -69,21 +69,25 @@ def loader_frame(filename: str) -> bool:
     )
 
 
-def load_app():
+def import_app():
+    """The app, imported as `flask run` does; an exit while importing it
+    raises a RuntimeError that says so."""
     from flask.cli import ScriptInfo
 
     info = ScriptInfo(app_import_path=os.environ.get("FLASK_APP"), set_debug_flag=True)
     try:
         return info.load_app()
     except SystemExit as exit_:
-        try:
-            raise RuntimeError(
-                f"The app exited while being imported: sys.exit({exit_.code!r}). "
-                "Fix the cause (see the traceback above) and save."
-            ) from exit_
-        except RuntimeError as error:
-            log_error(error)
-            return error_app(error, logged=True)
+        raise RuntimeError(
+            f"The app exited while being imported: sys.exit({exit_.code!r}). "
+            "Fix the cause (see the traceback above) and save."
+        ) from exit_
+
+
+def load_app():
+    """The app, or a page that shows why it could not be imported."""
+    try:
+        return import_app()
     except Exception as error:  # noqa: BLE001 - shown in the browser instead
         log_error(error)
         return error_app(error, logged=True)

@@ -1,4 +1,5 @@
-"""The supervisor: owns the socket, watches the files, forks a server per reload.
+"""The supervisor: owns the socket, watches the files, forks a server per reload
+(or a Celery worker: programs.py).
 
 It stays single-threaded, so that forking it is safe (with DEBUGPY=1, but
 for the debugger's threads, which debugpy makes anew in each fork: see
@@ -28,10 +29,11 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from . import debugger, serve
+from . import debugger
 from .modules import loaded_files, open_sockets, preload, thread_ids
 from .polling import HotList
-from .process import FINAL_STOP_SECONDS, ServerProcess
+from .process import ServerProcess
+from .programs import SERVER, Program
 from .rules import ENVIRONMENT_FILES, FROM_SCRATCH, REBUILD, RESTART, Rules
 from .settings import Settings
 from .snapshot import Snapshot
@@ -105,8 +107,10 @@ class Supervisor:
         settings: Settings,
         environment: dict[str, str] | None = None,
         new_server: Callable[..., ServerProcess] = ServerProcess,
+        program: Program = SERVER,
     ) -> None:
         self.settings = settings
+        self.program = program
         self.environment = dict(os.environ if environment is None else environment)
         self.new_server = new_server
         self.roots = [str(path.resolve()) for path in settings.paths]
@@ -116,6 +120,7 @@ class Supervisor:
         self.packages = sysconfig.get_paths()["purelib"]
         self.selector = selectors.DefaultSelector()
         self.watchers = Watchers([])
+        self.sock: socket.socket | None = None  # the server's, kept across reloads
         self.server: ServerProcess | None = None
         self.retired: list[ServerProcess] = []  # finishing their last requests
         self.stopping = False
@@ -135,7 +140,9 @@ class Supervisor:
 
     # -- the whole life ------------------------------------------------------------
     def run(self) -> int:
-        sock = listening_socket(self.settings.host, self.settings.port)
+        sock = None
+        if self.program.listens:
+            sock = listening_socket(self.settings.host, self.settings.port)
         try:
             with self.running(sock):
                 self.loop()
@@ -144,7 +151,7 @@ class Supervisor:
         return 0
 
     @contextlib.contextmanager
-    def running(self, sock: socket.socket) -> Iterator[None]:
+    def running(self, sock: socket.socket | None) -> Iterator[None]:
         """Set up signals, watchers and the first server; undo all on the way out."""
         self.sock = sock
         with contextlib.ExitStack() as undo:
@@ -209,16 +216,17 @@ class Supervisor:
 
         return read_all
 
-    def start_over(self, sock: socket.socket, reason: StartOver) -> None:
+    def start_over(self, sock: socket.socket | None, reason: StartOver) -> None:
         """exec this program again with the same flags, socket and first
         environment (so a changed .env is read afresh)."""
         log(f"{reason}: restarting the dev server from scratch")
         environment = dict(self.environment)
-        environment[SOCKET_FD_VARIABLE] = str(sock.fileno())
+        if sock:
+            environment[SOCKET_FD_VARIABLE] = str(sock.fileno())
+            sock.set_inheritable(True)
         unsafe = self.found_unsafe if reason.preload_off is None else reason.preload_off
         if unsafe:
             environment[PRELOAD_OFF_VARIABLE] = unsafe
-        sock.set_inheritable(True)
         argv = [sys.executable, *sys.orig_argv[1:]]  # the same interpreter flags
         debugger.execve(sys.executable, argv, environment)
 
@@ -300,12 +308,17 @@ class Supervisor:
             self.retire(self.server)
         self.failure = failure
 
+        sock_fd = self.sock.fileno() if self.sock else None
+
         def serve_app(report_fd: int, parent_fd: int) -> int:
-            return serve.run(
-                self.sock.fileno(), report_fd, parent_fd, self.settings, failure
+            return self.program.run(
+                sock_fd, report_fd, parent_fd, self.settings, failure
             )
 
-        self.server = self.new_server(serve_app, keep_fds=[self.sock.fileno()])
+        keep_fds = [] if sock_fd is None else [sock_fd]
+        self.server = self.new_server(
+            serve_app, keep_fds=keep_fds, retired_seconds=self.program.retired_seconds
+        )
         self.held_since = time.monotonic() if debugger.attached() else None
         self.server.start()
         self.selector.register(
@@ -341,18 +354,30 @@ class Supervisor:
         if server is None or not server.reaped():
             return
         self.server = None  # handled once
-        if self.failure is None:
+        name, service = self.program.name, self.program.service
+        ran = time.monotonic() - server.started_at
+        if (
+            self.failure is None
+            and self.program.restarts
+            and ran >= EXPLAINER_MIN_SECONDS
+        ):
+            # A worker killed (out of memory...) comes back: its job, given
+            # back by the broker, runs again. One that ends as it starts
+            # would only loop: it waits for a save, as a server does.
+            log(f"The {name} exited (code {server.status}); starting it again")
+            self.start_server()
+        elif self.failure is None:
             status = server.status
-            log(f"The server exited (code {status}); save a file to start it again")
+            log(f"The {name} exited (code {status}); save a file to start it again")
             self.start_server(
-                failure=f"The server process ended (exit code {status}): the dev "
-                "server's log says why (docker compose logs dev). Save a file to "
-                "start it again."
+                failure=f"The {name} process ended (exit code {status}): its log "
+                f"says why (docker compose logs {service}). Save a file to start "
+                "it again."
             )
-        elif time.monotonic() - server.started_at >= EXPLAINER_MIN_SECONDS:
+        elif ran >= EXPLAINER_MIN_SECONDS:
             # The page that explains ended too (killed, out of memory): it
             # comes back, unless it ends as it starts (no loop).
-            log("The server showing the error page exited; starting it again")
+            log(f"The {name} explaining the error exited; starting it again")
             self.start_server(failure=self.failure)
 
     def explain_held_server(self) -> None:
@@ -369,7 +394,7 @@ class Supervisor:
         servers = [server for server in (*self.retired, self.server) if server]
         for server in servers:
             server.stop()  # all at once: they finish their requests together
-        deadline = time.monotonic() + FINAL_STOP_SECONDS
+        deadline = time.monotonic() + self.program.final_stop_seconds
         for server in servers:
             server.stop_and_wait(max(0.0, deadline - time.monotonic()))
 
@@ -396,7 +421,7 @@ class Supervisor:
             f"preload off: {self.preload_off}" if self.preload_off else "preload on"
         )
         log(
-            f"Serving on {self.settings.url} (debug mode; reloader: "
+            f"{self.program.headline(self.settings)}; reloader: "
             f"{self.settings.mode}, by {how}, {len(self.snapshot.files)} files "
             f"watched; {preload})"
         )

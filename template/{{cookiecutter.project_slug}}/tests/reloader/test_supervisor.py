@@ -19,7 +19,7 @@ from .helpers import write
 class FakeServer:
     """Stands for a forked server: records starts, exits when told."""
 
-    def __init__(self, serve, keep_fds):
+    def __init__(self, serve, keep_fds, retired_seconds=None):
         read_end, self.write_end = os.pipe()
         self.reports = LineReader(read_end)
         self.status = None
