@@ -180,6 +180,14 @@ def test_prod_image_holds_only_what_runs(prod):
     assert run_in(prod, "find", "/app", "-name", ".env*", "-o", "-name", ".git") == ""
 
 
+def test_the_installed_packages_are_bytecode_from_the_build(prod):
+    """Nothing writes .pyc files at run time (read-only, and
+    PYTHONDONTWRITEBYTECODE): compiled at build, or every start compiles
+    each library it imports from source."""
+    check = "import flask, os; print(os.path.exists(flask.__cached__))"
+    assert run_in(prod, "python", "-c", check) == "True"
+
+
 def test_prod_is_healthy_and_restarts(prod):
     attrs = prod.container("prod").attrs
     assert attrs["State"]["Health"]["Status"] == "healthy"
