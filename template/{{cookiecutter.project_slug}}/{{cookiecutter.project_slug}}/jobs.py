@@ -23,16 +23,13 @@ from sqlalchemy.exc import OperationalError as DatabaseAway
 
 from .extensions import db
 from .models import Job
+from .views import wants_json
 
 bp = Blueprint("jobs", __name__)
 log = get_task_logger(__name__)
 UNAVAILABLE = "The job queue is unavailable: the job was not taken. Try again."
 MAX_SECONDS = 60
 MAX_ATTEMPTS = 3
-
-
-def wants_json() -> bool:
-    return request.is_json or request.accept_mimetypes.best == "application/json"
 
 
 @bp.app_context_processor

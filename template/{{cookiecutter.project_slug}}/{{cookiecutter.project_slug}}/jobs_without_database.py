@@ -17,14 +17,12 @@ from celery.utils.log import get_task_logger
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from kombu.exceptions import OperationalError
 
+from .views import wants_json
+
 bp = Blueprint("jobs", __name__)
 log = get_task_logger(__name__)
 UNAVAILABLE = "The job queue is unavailable: the job was not taken. Try again."
 MAX_SECONDS = 60
-
-
-def wants_json() -> bool:
-    return request.is_json or request.accept_mimetypes.best == "application/json"
 
 
 @bp.app_context_processor

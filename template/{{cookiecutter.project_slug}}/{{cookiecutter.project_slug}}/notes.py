@@ -15,12 +15,9 @@ from werkzeug.exceptions import HTTPException
 
 from .extensions import db
 from .models import Note
+from .views import wants_json
 
 bp = Blueprint("notes", __name__)
-
-
-def wants_json() -> bool:
-    return request.is_json or request.accept_mimetypes.best == "application/json"
 
 
 @bp.app_context_processor

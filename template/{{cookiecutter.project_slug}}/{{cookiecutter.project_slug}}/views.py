@@ -1,8 +1,13 @@
 """The pages of the app, in one blueprint."""
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, request
 
 bp = Blueprint("main", __name__)
+
+
+def wants_json() -> bool:
+    """Whether to answer in JSON (the example pages answer both ways)."""
+    return request.is_json or request.accept_mimetypes.best == "application/json"
 
 
 @bp.get("/")
