@@ -45,6 +45,22 @@ TAKEN_MODULE_NAMES = frozenset(sys.stdlib_module_names) | {
     "werkzeug",
 }
 SLUG_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+# What decides how a value is split into Jinja tags: cookiecutter keeps the
+# trailing newline, for one, so that "{#\n" does not parse there.
+LEXER_OPTIONS = (
+    "block_start_string",
+    "block_end_string",
+    "variable_start_string",
+    "variable_end_string",
+    "comment_start_string",
+    "comment_end_string",
+    "line_statement_prefix",
+    "line_comment_prefix",
+    "trim_blocks",
+    "lstrip_blocks",
+    "newline_sequence",
+    "keep_trailing_newline",
+)
 
 
 class InvalidInput(FailedHookException):
@@ -190,7 +206,8 @@ class TemplateExtension(Extension):
             for ext in self.environment.extensions.values()
             if not isinstance(ext, TemplateExtension)
         ]
-        parser = Environment(extensions=others)
+        lexing = {option: getattr(self.environment, option) for option in LEXER_OPTIONS}
+        parser = Environment(extensions=others, **lexing)
         parser.filters.update(self.environment.filters)
         return parser
 
