@@ -44,10 +44,21 @@ def engine_problem() -> str | None:
     return None
 
 
+# Ports handed out in this session. A stack picks its ports when it is made
+# but publishes some only later (prod, the debugger), so the kernel, which
+# sees them free meanwhile, would hand one out again to the next stack.
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port free on 127.0.0.1 and never handed out before in this session."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 class Stack:
