@@ -7,12 +7,13 @@
 #   scripts/benchmark.sh startup [--runs 5 ...]         `up dev` to serving
 #   scripts/benchmark.sh debugger [--edits 20 ...]      reloads with DEBUGPY=1
 #   scripts/benchmark.sh worker [--saves 20 ...]        the dev worker's reload
+#   scripts/benchmark.sh livereload [--saves 20 ...]    save to screen, in Chromium
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 benchmark=reloaders
 case "${1:-}" in
-  reloaders | builds | startup | debugger | worker) benchmark="$1"; shift ;;
+  reloaders | builds | startup | debugger | worker | livereload) benchmark="$1"; shift ;;
 esac
 
 if [ ! -x .venv/bin/python ]; then

@@ -7,6 +7,7 @@ Pages are opened as a user opens them, at the published port; the name
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 
@@ -28,8 +29,11 @@ def browser_problem() -> str | None:
     return f"{' and '.join(missing)} not installed" if missing else None
 
 
-def start_browser() -> webdriver.Chrome:
+def start_browser(network_log: bool = False) -> webdriver.Chrome:
+    """`network_log`: keep what the pages load, for page_loads()."""
     options = webdriver.ChromeOptions()
+    if network_log:
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     options.binary_location = shutil.which("chromium")
     for argument in (
         "--headless=new",
@@ -94,3 +98,19 @@ def evaluate(driver, frame, expression: str) -> str:
     console.find_element(By.CSS_SELECTOR, "input").send_keys(expression + Keys.ENTER)
     until(driver, lambda d: output.text != before)
     return output.text[len(before) :].strip()
+
+
+def page_loads(driver) -> list[tuple[str, int]]:
+    """The pages loaded (URL, status; 0: failed) in any tab since the last
+    call (needs start_browser(network_log=True))."""
+    loads = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        params = message.get("params", {})
+        if params.get("type") != "Document":
+            continue
+        if message["method"] == "Network.responseReceived":
+            loads.append((params["response"]["url"], params["response"]["status"]))
+        elif message["method"] == "Network.loadingFailed":
+            loads.append((params.get("errorText", "?"), 0))
+    return loads

@@ -64,6 +64,7 @@ def assert_no_debug_exposed(stack, debug_flag_off: bool = True) -> None:
 def prod(new_stack, request):
     stack = new_stack(project_name="Prod Shop", database=request.param)
     stack = with_crash_route(stack)
+    stack.set_env(LIVE_RELOAD="1")  # dev only, whatever the environment says
     with stack.running(PROD_UP):
         yield stack
 
@@ -117,6 +118,21 @@ def test_the_500_page_in_a_browser_loads_nothing_and_runs_no_script(prod, browse
     assert [url for url in loaded if not url.endswith("/favicon.ico")] == []
     assert browser.execute_script("return document.scripts.length") == 0
     assert "__debugger__" not in browser.page_source
+
+
+def test_prod_serves_no_live_reload_script_nor_its_stream(prod, browser):
+    assert run_in(prod, "printenv", "LIVE_RELOAD") == "1"
+    as_a_browser = {"Accept": "text/html", "Sec-Fetch-Dest": "document"}
+    assert "__livereload" not in get(prod.url("prod"), headers=as_a_browser).text
+    for path in ("/__livereload/events", "/__livereload/page.js"):
+        assert get(prod.url("prod", path)).status_code == 404
+    browser.get(prod.url("prod", "/"))
+    assert "Prod Shop" in browser.title
+    sources = browser.execute_script(
+        "return [...document.scripts].map(s => s.src || s.text)"
+    )
+    assert sources == []
+    assert "__livereload" not in browser.page_source
 
 
 def run_in(stack, *command: str) -> str:

@@ -82,6 +82,19 @@ def test_an_edit_is_served(dev, package, write):
     serves(dev, "/probe", marker)
 
 
+def test_the_first_save_after_a_start_is_served(dev, package):
+    """Saved as soon as the restarted dev server answers, while it preloads
+    (how fast: scripts/benchmark.sh startup)."""
+    before = dev.logs("dev").count("Preloaded ")
+    dev.compose("restart", "dev")
+    wait_for(lambda: answers_ok(dev.url("dev", "/healthz")), pause=0.02)
+    marker = uuid.uuid4().hex
+    views = package / "views.py"
+    write_in_place(views, views.read_text() + PROBE_VIEW.format(marker=marker))
+    serves(dev, "/probe", marker)
+    wait_for(lambda: dev.logs("dev").count("Preloaded ") > before, timeout=10)
+
+
 def test_a_new_file_and_a_deleted_file_reload(dev, package):
     before = reloads(dev)
     new_module = package / f"new_{uuid.uuid4().hex[:8]}.py"

@@ -17,8 +17,10 @@ import uuid
 from pathlib import Path
 
 import pytest
+from selenium.webdriver.common.by import By
 
 from tests.conftest import generate_project
+from tests.docker.browser import until
 from tests.docker.conftest import missing
 from tests.docker.stack import (
     PROBE_VIEW,
@@ -85,3 +87,31 @@ def test_the_default_mode_serves_every_edit(project_and_view):
         original = (project / project.name / "views.py").read_text()
         for write in [write_in_place, write_by_rename] * 5:
             serves(stack, "/probe", add_probe(project, original, write))
+
+
+def test_open_pages_follow_edits_with_no_file_events(project_and_view, browser):
+    """Live reload rides on the reloader: a code edit and a stylesheet edit
+    made underneath reach the open page."""
+    project, view = project_and_view
+    stack = Stack(view)
+    views = project / project.name / "views.py"
+    stylesheet = project / project.name / "static" / "style.css"
+    originals = {path: path.read_text() for path in (views, stylesheet)}
+    with stack.running("up --build --detach dev"):
+        wait_for(lambda: answers_ok(stack.url("dev", "/healthz")), timeout=120)
+        try:
+            serves(stack, "/probe", add_probe(project, originals[views]))
+            browser.get(stack.url("dev", "/probe"))
+            time.sleep(0.5)  # connected
+            marker = add_probe(project, originals[views])
+            until(browser, lambda b: b.find_element(By.TAG_NAME, "body").text == marker)
+            browser.get(stack.url("dev", "/"))  # a page with the stylesheet
+            time.sleep(0.5)
+            browser.execute_script("window.beforeTheChange = true")
+            write_in_place(stylesheet, originals[stylesheet] + "body {color: #010203}")
+            color = "return getComputedStyle(document.body).color"
+            until(browser, lambda b: b.execute_script(color) == "rgb(1, 2, 3)")
+            assert browser.execute_script("return window.beforeTheChange") is True
+        finally:
+            for path, text in originals.items():
+                write_in_place(path, text)

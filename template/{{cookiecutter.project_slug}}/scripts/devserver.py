@@ -17,6 +17,10 @@ Settings, in compose/dev.env (defaults in brackets):
   RELOADER_PRELOAD     1: import the installed modules the app uses once, so
                        that a reload imports only the project's own [1]; 0
                        if a library misbehaves when imported before a fork
+  LIVE_RELOAD          1: open pages follow saves (devreload/livereload.py);
+                       0: off [1]
+  DEV_BEFORE_SERVING   a flask command run before the first server, e.g.
+                       `db upgrade`; if it fails, the dev server ends
   DEV_HOST             the address to listen on [0.0.0.0, in the container;
                        use 127.0.0.1 outside Docker]
   DEV_CONTAINER_PORT   the port to listen on [5000]

@@ -4,7 +4,9 @@ Whoever starts a process cleans up after it: a ServerProcess forks the
 server, hears its reports, stops it and collects its exit status. The
 server keeps the read end of a pipe whose only writer is the supervisor:
 end of file means the supervisor is gone (even killed with SIGKILL), and
-the server stops, so it never keeps serving old code on its own.
+the server stops, so it never keeps serving old code on its own. The
+supervisor also tells the dev server on that pipe which files the browser
+shows changed (live reload).
 """
 
 from __future__ import annotations
@@ -97,6 +99,7 @@ class ServerProcess:
         self.pid = pid
         self.started_at = time.monotonic()
         self.reports = LineReader(report_read)
+        os.set_blocking(alive_write, False)  # tell() never waits on a stuck server
         self._parent_alive = alive_write
 
     def _child(self, report_fd: int, parent_fd: int) -> None:
@@ -111,6 +114,13 @@ class ServerProcess:
             traceback.print_exc()
         finally:
             os._exit(code)
+
+    def tell(self, message: dict) -> None:
+        """A JSON line to the server, on its pipe from the supervisor."""
+        if self._parent_alive is not None:
+            line = json.dumps(message) + "\n"
+            with contextlib.suppress(BlockingIOError, BrokenPipeError):
+                os.write(self._parent_alive, line.encode())
 
     def stop(self) -> None:
         """Ask the server to stop accepting and finish what it accepted."""

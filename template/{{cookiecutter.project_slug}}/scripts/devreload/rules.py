@@ -1,8 +1,9 @@
 """Which files matter and which directories are skipped: names alone, no I/O.
 
 A file matters when a change to it needs a restart (`*.py`), a restart from
-scratch (`.env`: libraries may read it at import) or an image rebuild (the
-dependencies). A directory is skipped when it holds no code of the project:
+scratch (`.env`: libraries may read it at import), an image rebuild (the
+dependencies) or, with live reload, only the open pages told (templates,
+static files). A directory is skipped when it holds no code of the project:
 version control, caches, virtualenvs, dependencies, build output. Some are
 known by name anywhere; `build`, `dist` and `instance` only at the top,
 since a package may be called so; and a directory holding a marker file is
@@ -19,10 +20,31 @@ from collections.abc import Iterable
 RESTART = "restart"
 FROM_SCRATCH = "from scratch"
 REBUILD = "rebuild"
+BROWSER = "browser"
 
-# Changes to these restart the server. Templates and static files need no
-# restart: Flask reloads templates by itself in debug mode.
+# Changes to these restart the server.
 RESTART_PATTERNS = ("*.py", "*.toml", "*.cfg", "*.ini")
+# Templates and static files need no restart (Flask reloads templates by
+# itself in debug mode), only open pages told (live reload).
+BROWSER_PATTERNS = (
+    "*.html",
+    "*.htm",
+    "*.jinja",
+    "*.jinja2",
+    "*.j2",
+    "*.css",
+    "*.js",
+    "*.mjs",
+    "*.svg",
+    "*.png",
+    "*.jpg",
+    "*.jpeg",
+    "*.gif",
+    "*.webp",
+    "*.ico",
+    "*.woff",
+    "*.woff2",
+)
 # Read before anything is imported: a change restarts from scratch.
 ENVIRONMENT_FILES = (".env", ".flaskenv")
 # Changes to these need an image rebuild: dependencies live in the image.
@@ -75,16 +97,19 @@ class Rules:
         roots: Iterable[str],
         include: Iterable[str] = (),
         exclude: Iterable[str] = (),
+        browser: bool = False,  # live reload: the browser's files matter
     ) -> None:
         self.roots = frozenset(roots)
         self._restart = name_matcher((*RESTART_PATTERNS, *include))
+        self._browser = name_matcher(BROWSER_PATTERNS if browser else ())
         self._rebuild = name_matcher(REBUILD_PATTERNS)
         self._skipped_file = name_matcher((*EDITOR_TEMP_PATTERNS, *exclude))
         self._skipped_dir = name_matcher((*SKIPPED_NAMES, *exclude))
         self._skipped_at_top = name_matcher(SKIPPED_AT_TOP)
 
     def kind(self, path: str) -> str | None:
-        """RESTART, FROM_SCRATCH, REBUILD or None (ignored) for a file path."""
+        """RESTART, FROM_SCRATCH, REBUILD, BROWSER or None (ignored) for a
+        file path."""
         name = os.path.basename(path)
         if self._skipped_file(name):
             return None
@@ -94,6 +119,8 @@ class Rules:
             return REBUILD
         if self._restart(name):
             return RESTART
+        if self._browser(name):
+            return BROWSER
         return None
 
     def skips_dir(self, path: str) -> bool:

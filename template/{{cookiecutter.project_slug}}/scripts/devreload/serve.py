@@ -23,14 +23,20 @@ import signal
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from .livereload import LiveReload
 from .modules import installed_dirs, split_modules
+from .process import LineReader
 from .settings import Settings
 
 # Seconds that in-flight requests get to finish after a reload.
 GRACE_SECONDS = 10
 REPORT_EVERY_SECONDS = 1.0
+# While the app is imported: the supervisor preloads alongside, so that
+# it is done about when this server serves, and a first save is fast.
+REPORT_LOADING_SECONDS = 0.05
 # Asked every few seconds by the healthcheck: not worth a log line.
 QUIET_PATHS = ("/healthz", "/readyz")
 
@@ -82,6 +88,20 @@ def import_app():
             f"The app exited while being imported: sys.exit({exit_.code!r}). "
             "Fix the cause (see the traceback above) and save."
         ) from exit_
+
+
+def run_flask_command(args: tuple[str, ...], report_fd: int) -> int:
+    """`flask <args>` in this process, reporting what it imports; its exit
+    code."""
+    from flask.cli import cli
+
+    report_modules(report_fd, threading.Event())
+    try:
+        cli.main(args=list(args), prog_name="flask")
+    except SystemExit as exit_:
+        code = exit_.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    return 0
 
 
 def load_app():
@@ -138,25 +158,41 @@ def unsupported(_data: bytes) -> None:
     raise NotImplementedError("The dev server has no WSGI write(): return the body.")
 
 
-def report_modules(report_fd: int, stop: threading.Event) -> None:
-    """Tell the supervisor what the app imported, again when it imports more."""
+def report_modules(report_fd: int, stop: threading.Event) -> threading.Event:
+    """Tell the supervisor what the process imported, from now on: every
+    few milliseconds until the returned event is set (the app is loaded,
+    which the next report says), then each second when it imports more."""
+    loaded = threading.Event()
     dirs = installed_dirs()
-    seen = -1
-    with os.fdopen(report_fd, "w", buffering=1) as pipe:
-        while not stop.is_set():
-            if len(sys.modules) != seen:
-                seen = len(sys.modules)
-                watched, installed = split_modules(sys.modules, dirs)
-                report = {"watched": watched, "installed": installed}
-                try:
-                    pipe.write(json.dumps(report) + "\n")
-                except BrokenPipeError:
-                    return
-            stop.wait(REPORT_EVERY_SECONDS)
+
+    def report() -> None:
+        seen, said_loaded = -1, False
+        with os.fdopen(report_fd, "w", buffering=1) as pipe:
+            while not stop.is_set():
+                done = loaded.is_set()
+                if len(sys.modules) != seen or done != said_loaded:
+                    seen, said_loaded = len(sys.modules), done
+                    watched, installed = split_modules(sys.modules, dirs)
+                    line = {"watched": watched, "installed": installed, "loaded": done}
+                    try:
+                        pipe.write(json.dumps(line) + "\n")
+                    except BrokenPipeError:
+                        return
+                stop.wait(REPORT_EVERY_SECONDS if done else REPORT_LOADING_SECONDS)
+
+    threading.Thread(target=report, daemon=True).start()
+    return loaded
 
 
-def serve_until_stopped(server, stop: threading.Event, wake_fds: list[int]) -> None:
-    """Accept connections until `stop` is set or the supervisor is gone.
+def serve_until_stopped(
+    server,
+    stop: threading.Event,
+    wake_fd: int,
+    supervisor: LineReader,
+    on_message: Callable[[dict], None],
+) -> None:
+    """Accept connections until `stop` is set or the supervisor is gone,
+    passing on what the supervisor says meanwhile.
 
     socketserver's serve_forever wakes up every poll interval to check for
     a stop request; this loop sleeps until a connection or a wake-up.
@@ -166,16 +202,38 @@ def serve_until_stopped(server, stop: threading.Event, wake_fds: list[int]) -> N
     server.socket.setblocking(False)
     with selectors.DefaultSelector() as selector:
         selector.register(server.socket, selectors.EVENT_READ)
-        for fd in wake_fds:
-            selector.register(fd, selectors.EVENT_READ)
+        selector.register(wake_fd, selectors.EVENT_READ)
+        selector.register(supervisor, selectors.EVENT_READ)
         while not stop.is_set():
             ready = [key.fileobj for key, _ in selector.select()]
+            if supervisor in ready:
+                for message in supervisor.read():
+                    on_message(message)
             # A stop signal, or the supervisor's end of file, comes first: a
             # connection that came with it is left to the next server.
-            if stop.is_set() or any(fd is not server.socket for fd in ready):
+            if stop.is_set() or wake_fd in ready or supervisor.closed:
                 stop.set()
-            else:
+            elif server.socket in ready:
                 server.handle_request()
+
+
+def static_folders(app) -> list[str]:
+    """The app's and its blueprints' static folders (none for an error page)."""
+    if not hasattr(app, "iter_blueprints"):
+        return []
+    every = (app, *app.iter_blueprints())
+    return [found.static_folder for found in every if found.static_folder]
+
+
+def live_message(live: LiveReload | None) -> Callable[[dict], None]:
+    """What to do with the supervisor's messages: files the browser shows
+    changed (only sent when live reload is on)."""
+
+    def tell_the_browsers(message: dict) -> None:
+        if live:
+            live.changed(message["changed"])
+
+    return tell_the_browsers
 
 
 def run(
@@ -212,15 +270,18 @@ def run(
     os.environ["WERKZEUG_RUN_MAIN"] = "true"
     # Until it serves, a stop signal ends the server at once (the default
     # action): it has accepted nothing, and may be stuck in the app's import.
+    loaded = report_modules(report_fd, stop)
     app = error_app(RuntimeError(failure)) if failure else load_app()
+    loaded.set()
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    app = DebuggedApplication(headers_with_the_body(app), evalex=True)
-    app.trusted_hosts.append(settings.host)
+    debugged = DebuggedApplication(headers_with_the_body(app), evalex=True)
+    debugged.trusted_hosts.append(settings.host)
+    live = LiveReload(debugged, static_folders(app)) if settings.live_reload else None
     server = make_server(
         settings.host,
         settings.port,
-        app,
+        live or debugged,
         threaded=True,
         fd=sock_fd,
         request_handler=RequestHandler,
@@ -228,11 +289,14 @@ def run(
     # The server listens on a copy: once it closes it, this process no
     # longer holds the port (a killed supervisor's port frees at once).
     os.close(sock_fd)
-    threading.Thread(target=report_modules, args=(report_fd, stop), daemon=True).start()
     # Track connection threads, so that server_close() waits for every
     # accepted connection, from accept() on (Werkzeug makes them daemons).
     server.daemon_threads = False
-    serve_until_stopped(server, stop, [wake_read, parent_fd])
+    serve_until_stopped(
+        server, stop, wake_read, LineReader(parent_fd), live_message(live)
+    )
+    if live:  # only now: a page that connects again finds the next server
+        live.close()
     closing = threading.Thread(target=server.server_close, daemon=True)
     closing.start()
     closing.join(GRACE_SECONDS)

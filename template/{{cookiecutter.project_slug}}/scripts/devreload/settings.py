@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,10 @@ class Settings:
     port: int = 5000
     # Where the user opens the app (the port Compose publishes, not ours).
     public_url: str | None = None
+    # Open pages follow saves (livereload.py).
+    live_reload: bool = True
+    # A flask command run before the first server (DEV_BEFORE_SERVING).
+    before_serving: tuple[str, ...] = ()
 
     @classmethod
     def from_environ(cls, root: Path) -> Settings:
@@ -64,6 +69,8 @@ class Settings:
             host=os.environ.get("DEV_HOST", cls.host),
             port=int(os.environ.get("DEV_CONTAINER_PORT") or cls.port),
             public_url=os.environ.get("DEV_URL", "").strip() or None,
+            live_reload=env_flag("LIVE_RELOAD", cls.live_reload),
+            before_serving=tuple(shlex.split(os.environ.get("DEV_BEFORE_SERVING", ""))),
         )
 
     @property

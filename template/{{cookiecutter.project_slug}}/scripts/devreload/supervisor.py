@@ -3,11 +3,12 @@
 
 It stays single-threaded, so that forking it is safe (with DEBUGPY=1, but
 for the debugger's threads, which debugpy makes anew in each fork: see
-debugger.py). It loads `.env` first, then, once the first server reported
-what the app imported, it imports the installed modules among them (Flask,
-and any heavy library), so that each reload forks a process that already
-has them and imports only the project's own: a reload costs milliseconds,
-not the seconds a heavy import takes. When that is no longer true
+debugger.py). It loads `.env` first, then, as the first server reports
+what the app imports, it imports the installed modules among them (Flask,
+and any heavy library), alongside, so that every reload, the first one
+too, forks a process that already has them and imports only the
+project's own: a reload costs milliseconds, not the seconds a heavy
+import takes. When that is no longer true
 (installed packages changed, `.env` changed, a file the supervisor itself
 imported changed) it starts over from scratch (exec), keeping the socket.
 
@@ -34,7 +35,8 @@ from .modules import loaded_files, open_sockets, preload, thread_ids
 from .polling import HotList
 from .process import ServerProcess
 from .programs import SERVER, Program
-from .rules import ENVIRONMENT_FILES, FROM_SCRATCH, REBUILD, RESTART, Rules
+from .rules import BROWSER, ENVIRONMENT_FILES, FROM_SCRATCH, REBUILD, RESTART, Rules
+from .serve import run_flask_command
 from .settings import Settings
 from .snapshot import Snapshot
 from .watchers import Burst, Watchers
@@ -114,7 +116,8 @@ class Supervisor:
         self.environment = dict(os.environ if environment is None else environment)
         self.new_server = new_server
         self.roots = [str(path.resolve()) for path in settings.paths]
-        self.rules = Rules(self.roots, settings.include, settings.exclude)
+        live_reload = settings.live_reload and program.listens
+        self.rules = Rules(self.roots, settings.include, settings.exclude, live_reload)
         self.snapshot = Snapshot(self.rules, self.roots)
         self.hot = HotList(self.snapshot)
         self.packages = sysconfig.get_paths()["purelib"]
@@ -132,7 +135,8 @@ class Supervisor:
         self.preload_off = self.found_unsafe or (
             None if settings.preload else "RELOADER_PRELOAD=0"
         )
-        self.preloaded = False
+        self.preloaded = 0  # installed modules imported so far
+        self.said_preloaded = False
         self.own_files: set[str] = set()  # changing one needs a fresh interpreter
         # What forked servers may share: the socket, the debugger's threads.
         self.own_sockets: set[int] = set()
@@ -169,6 +173,7 @@ class Supervisor:
             self.own_files = loaded_files()
             self.banner()
             undo.callback(self.stop_servers)
+            self.run_before_serving()
             if debugging and debugger.should_wait():
                 self.wait_for_editor()
             if not self.stopping:
@@ -197,6 +202,30 @@ class Supervisor:
                 signal.signal(signum, handler)
             os.close(wake_read)
             os.close(wake_write)
+
+    def run_before_serving(self) -> None:
+        """DEV_BEFORE_SERVING (`db upgrade`: the schema first): that flask
+        command, once, before the first server, in a forked process whose
+        imports are preloaded meanwhile, so the server that follows starts
+        at once. Requests wait in the socket. A failure ends the dev server,
+        as `flask db upgrade && ...` would."""
+        args = self.settings.before_serving
+        if not args or self.stopping:
+            return
+        step = self.new_server(
+            lambda report_fd, _parent_fd: run_flask_command(args, report_fd),
+            keep_fds=[],
+        )
+        step.start()
+        reports = self.read_reports(step)
+        self.selector.register(step.reports, selectors.EVENT_READ, reports)
+        while not (step.reaped() or self.stopping):
+            self.wait(None)  # its reports, or its end (SIGCHLD)
+        if step.status is None:  # stopped meanwhile
+            step.stop_and_wait()
+        elif step.status:
+            log(f"`flask {' '.join(args)}` failed (exit code {step.status}): see above")
+            raise SystemExit(step.status)
 
     def wait_for_editor(self) -> None:
         """DEBUGPY_WAIT=1: the first server starts once an editor attached."""
@@ -293,10 +322,17 @@ class Supervisor:
             for p, kind in kinds.items()
             if kind == RESTART or p in self.snapshot.loose
         )
+        shown = sorted(p for p, kind in kinds.items() if kind == BROWSER)
         if restart:
-            more = f" and {len(restart) - 1} more" if len(restart) > 1 else ""
-            log(f"Detected change in {self.relative(restart[0])}{more}, reloading")
+            log(f"Detected change in {self.listed(restart)}, reloading")
             self.start_server()
+        elif shown and self.server:  # reloading tells open pages by itself
+            log(f"Detected change in {self.listed(shown)}, refreshing open pages")
+            self.server.tell({"changed": shown})
+
+    def listed(self, paths: list[str]) -> str:
+        more = f" and {len(paths) - 1} more" if len(paths) > 1 else ""
+        return f"{self.relative(paths[0])}{more}"
 
     def relative(self, path: str) -> str:
         return os.path.relpath(path, self.roots[0])
@@ -338,7 +374,7 @@ class Supervisor:
             for report in server.reports.read():
                 self.snapshot.set_loose(report["watched"])
                 self.hot.set_imported(set(report["watched"]) | self.snapshot.loose)
-                self.preload(report["installed"])
+                self.preload(report["installed"], report["loaded"])
             if server.reports.closed:
                 self.selector.unregister(server.reports)
 
@@ -399,21 +435,23 @@ class Supervisor:
             server.stop_and_wait(max(0.0, deadline - time.monotonic()))
 
     # -- preloading ----------------------------------------------------------------
-    def preload(self, names: list[str]) -> None:
-        """Import the installed modules the app imported, once."""
+    def preload(self, names: list[str], loaded: bool) -> None:
+        """Import the installed modules the app imports, as it does (so that
+        it is done about when the first server serves), once."""
         if self.preload_off:
             return
         count, hazard = preload(names, self.own_sockets, self.own_threads)
         if hazard:
             raise StartOver(f"Preloading off: {hazard}", preload_off=hazard)
-        if count and not self.preloaded:
-            log(
-                f"Preloaded {count} installed modules: a reload imports only the "
-                f"{len(self.hot.imported)} watched ones afresh"
-            )
-        self.preloaded = True
+        self.preloaded += count
         if count:  # only newly imported modules change what it runs on
             self.own_files = loaded_files()
+        if loaded and not self.said_preloaded and self.preloaded:
+            self.said_preloaded = True
+            log(
+                f"Preloaded {self.preloaded} installed modules: a reload imports "
+                f"only the {len(self.hot.imported)} watched ones afresh"
+            )
 
     def banner(self) -> None:
         how = self.watchers.description

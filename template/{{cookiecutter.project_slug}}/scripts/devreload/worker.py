@@ -51,6 +51,9 @@ def run(
 ) -> int:
     """Run the worker (or, given a `failure`, say it and wait for a save)."""
     celery_app = None
+    # What the app imports, as it does (then, each second, what the worker
+    # imports): the supervisor preloads the installed modules among them.
+    loaded = report_modules(report_fd, threading.Event())
     if failure:
         print(failure, file=sys.stderr, flush=True)
     else:
@@ -68,11 +71,7 @@ def run(
                     file=sys.stderr,
                     flush=True,
                 )
-    # What the app imported (then, each second, what the worker imports):
-    # the supervisor preloads the installed modules among them.
-    threading.Thread(
-        target=report_modules, args=(report_fd, threading.Event()), daemon=True
-    ).start()
+    loaded.set()
     if celery_app is None:
         while os.read(parent_fd, 1):  # until stopped, or the supervisor goes
             pass

@@ -1,7 +1,7 @@
 """Which files matter and which directories are skipped (rules.py)."""
 
 import pytest
-from devreload.rules import FROM_SCRATCH, REBUILD, RESTART, Rules
+from devreload.rules import BROWSER, FROM_SCRATCH, REBUILD, RESTART, Rules
 
 RULES = Rules(["/app"], include=["*.yaml"], exclude=["data"])
 
@@ -29,6 +29,22 @@ RULES = Rules(["/app"], include=["*.yaml"], exclude=["data"])
 )
 def test_file_kinds(name, kind):
     assert RULES.kind(f"/app/{name}") == kind
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("templates/index.html", BROWSER),
+        ("static/style.css", BROWSER),
+        ("static/app.js", BROWSER),
+        ("static/logo.svg", BROWSER),
+        ("views.py", RESTART),
+        (".index.html.swp", None),
+        ("notes.md", None),
+    ],
+)
+def test_with_live_reload_templates_and_static_files_are_the_browsers(name, kind):
+    assert Rules(["/app"], browser=True).kind(f"/app/{name}") == kind
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 answers (serve.py)."""
 
 import http.client
+import logging
 import os
 import signal
 import socket
@@ -78,11 +79,11 @@ def served():
         server.server_close()
 
 
-def get(port: int, path: str = "/") -> tuple[int, bytes, int]:
+def get(port: int, path: str = "/", headers=None) -> tuple[int, bytes, int]:
     """Status, body and Content-Length of GET `path`; the body as received
     when the connection was cut (IncompleteRead)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    connection.request("GET", path)
+    connection.request("GET", path, headers=headers or {})
     response = connection.getresponse()
     try:
         body = response.read()
@@ -133,18 +134,27 @@ class SignalledWhileSetting(threading.Event):
             self._cond.notify_all()
 
 
-def start_server(tmp_path, monkeypatch, app_source: str, event=threading.Event):
+def start_server(
+    tmp_path, monkeypatch, app_source: str, event=threading.Event, **settings
+):
     """A server process (serve.run) on a socket of its own, as the supervisor
-    forks it; the socket is the supervisor's copy."""
+    forks it; the socket is the supervisor's copy. `settings`: Settings'."""
     (tmp_path / "served_app.py").write_text(app_source)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("FLASK_APP", "served_app.py")
     sock = socket.create_server(("127.0.0.1", 0))
-    settings = Settings(host="127.0.0.1", port=sock.getsockname()[1])
+    chosen = Settings(host="127.0.0.1", port=sock.getsockname()[1], **settings)
 
     def serve_app(report_fd, parent_fd):
-        serve.threading = types.SimpleNamespace(Event=event, Thread=threading.Thread)
-        return serve.run(sock.fileno(), report_fd, parent_fd, settings)
+        # pytest's log handlers write to files the fork closed, whose
+        # numbers an accepted connection may take.
+        logging.getLogger().handlers.clear()
+        kinds = [event]  # for the server's stop event, its first; plain ones after
+        serve.threading = types.SimpleNamespace(
+            Event=lambda: (kinds.pop() if kinds else threading.Event)(),
+            Thread=threading.Thread,
+        )
+        return serve.run(sock.fileno(), report_fd, parent_fd, chosen)
 
     server = ServerProcess(serve_app, keep_fds=[sock.fileno()])
     server.start()

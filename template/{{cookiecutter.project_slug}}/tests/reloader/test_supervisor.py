@@ -24,6 +24,10 @@ class FakeServer:
         self.reports = LineReader(read_end)
         self.status = None
         self.ended = False
+        self.told = []
+
+    def tell(self, message):
+        self.told.append(message)
 
     def start(self):
         self.started_at = time.monotonic()
@@ -100,6 +104,32 @@ def test_a_burst_of_changes_gives_one_reload(supervisor, root):
     assert len(STARTED) == 1
 
 
+def test_a_template_or_stylesheet_change_is_told_to_the_server_not_reloaded(
+    supervisor, root
+):
+    supervisor.start_server()
+    changed = {write(root / "pkg" / "static" / "a.css"), write(root / "t.html")}
+    supervisor.reload(changed)
+    assert len(STARTED) == 1
+    assert STARTED[0].told == [{"changed": sorted(changed)}]
+
+
+def test_a_code_change_reloads_and_tells_nothing_more(supervisor, root):
+    supervisor.start_server()
+    supervisor.reload({write(root / "pkg" / "views.py"), write(root / "t.html")})
+    assert len(STARTED) == 2
+    assert STARTED[0].told == STARTED[1].told == []  # the new server is the news
+
+
+def test_with_live_reload_off_a_template_change_is_nothing(root):
+    settings = Settings(paths=(root,), live_reload=False)
+    supervisor = Supervisor(settings, new_server=FakeServer)
+    STARTED.clear()
+    supervisor.start_server()
+    supervisor.reload({write(root / "t.html")})
+    assert STARTED[0].told == []
+
+
 @pytest.mark.parametrize("name", [".env", ".flaskenv"])
 def test_an_environment_file_change_starts_over(supervisor, root, name):
     with pytest.raises(StartOver, match=f"{name} changed"):
@@ -155,7 +185,7 @@ def test_preloading_stops_at_the_first_module_that_makes_forking_unsafe(
     monkeypatch.syspath_prepend(str(root))
     try:
         with pytest.raises(StartOver) as start_over:
-            supervisor.preload(["starts_a_thread"])
+            supervisor.preload(["starts_a_thread"], loaded=True)
     finally:
         sys.modules["starts_a_thread"].END.release()
     assert start_over.value.preload_off.startswith(
@@ -172,7 +202,7 @@ def test_preloaded_modules_count_as_the_supervisors_own(supervisor, root, monkey
     monkeypatch.syspath_prepend(str(root))
     # This process may hold other tests' sockets (a database's): not ours.
     monkeypatch.setattr(modules, "fork_hazards", lambda *_owned: None)
-    supervisor.preload(["harmless_module"])
+    supervisor.preload(["harmless_module"], loaded=True)
     assert module in supervisor.own_files
 
 
@@ -181,3 +211,37 @@ def test_values_in_dotenv_that_compose_set_otherwise_are_named(tmp_path):
     environment = {"DEBUGPY": "0", "SAME": "1", "HOME": "/home/me"}
     assert set_by_compose(tmp_path, environment) == ["DEBUGPY"]
     assert set_by_compose(tmp_path / "nowhere", environment) == []
+
+
+# Commands that print nothing: pytest's captured output is on descriptors
+# a forked process closes.
+AN_APP_WITH_COMMANDS = """
+import pathlib
+from flask import Flask
+
+app = Flask(__name__)
+app.cli.command("mark")(lambda: pathlib.Path("marked").write_text("yes"))
+app.cli.command("fail")(lambda: exit(3))
+"""
+
+
+@pytest.mark.parametrize(
+    ("command", "status"), [("mark", 0), ("fail", 3)], ids=["succeeds", "fails"]
+)
+def test_a_command_before_serving_runs_once_and_a_failure_ends_the_dev_server(
+    tmp_path, monkeypatch, capfd, command, status
+):
+    write(tmp_path / "an_app.py", AN_APP_WITH_COMMANDS)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FLASK_APP", "an_app.py")
+    supervisor = Supervisor(Settings(paths=(tmp_path,), before_serving=(command,)))
+    with supervisor.selector, supervisor.signals_on_the_selector():
+        if status:
+            with pytest.raises(SystemExit) as ended:
+                supervisor.run_before_serving()
+            assert ended.value.code == status
+            said = capfd.readouterr().err
+            assert "`flask fail` failed (exit code 3)" in said
+        else:
+            supervisor.run_before_serving()
+            assert (tmp_path / "marked").read_text() == "yes"
