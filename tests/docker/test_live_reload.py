@@ -201,6 +201,29 @@ def test_the_debuggers_traceback_shows_the_fixed_view_by_itself(
     until(watching, lambda d: body_text(d) == marker)
 
 
+def test_the_answer_to_a_form_post_is_reopened_with_a_get_never_posted_again(
+    dev, watching, restored
+):
+    views = restored(f"{dev.slug}/views.py")
+    url = dev.url("dev", "/notes")
+    open_tabs(watching, url, 1)
+    # An empty note: refused with a page of its own (400), as a form post
+    # that fails shows its error.
+    watching.execute_script(
+        "const form = document.createElement('form');"
+        "form.method = 'post'; form.action = '/notes';"
+        "document.body.append(form); form.submit();"
+    )
+    until(watching, lambda d: "1 to 500 characters" in body_text(d))
+    posts = dev.logs("dev").count('"POST /notes ')
+    page_loads(watching)
+    save_and_wait_for_reload(dev, views, views.read_text() + "\n# saved\n")
+    until(watching, lambda d: "1 to 500 characters" not in body_text(d))
+    time.sleep(1)
+    assert page_loads(watching) == [(url, 200)]
+    assert dev.logs("dev").count('"POST /notes ') == posts
+
+
 def test_a_page_waits_quietly_while_the_dev_server_is_away_then_reloads_once(
     dev, watching
 ):

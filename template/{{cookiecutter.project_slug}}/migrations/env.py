@@ -106,14 +106,18 @@ def run_migrations_online():
 
 
 def connect_when_ready(engine):
-    """A connection, once the database takes them (it may be starting)."""
+    """A connection, once the database takes them: while it is not there
+    yet, or starting up, try again; a refusal (a wrong password, no such
+    database) fails at once."""
     deadline = time.monotonic() + WAIT_FOR_THE_DATABASE_SECONDS
     said = False
     while True:
         try:
             return engine.connect()
         except OperationalError as error:
-            if time.monotonic() > deadline:
+            # No SQLSTATE: no server answered; 57P03: it is starting up.
+            starting = getattr(error.orig, "sqlstate", None) in (None, "57P03")
+            if not starting or time.monotonic() > deadline:
                 raise
             if not said:
                 said = True

@@ -7,15 +7,16 @@
 const FIRST_RETRY_MS = 50;
 const LAST_RETRY_MS = 5000;
 const tabs = new Set();
-let server = null; // the id of the server the stream reaches, while it does
+let now = null; // {server, change} while the stream is up
 let retryMs = 0;
 
 function addTab(port) {
   tabs.add(port);
   port.onmessage = ({ data }) => {
     if (data === "bye") tabs.delete(port);
+    if (data === "hello") addTab(port); // back from the back/forward cache
   };
-  if (server) port.postMessage({ type: "server", id: server });
+  if (now) port.postMessage({ event: "server", ...now });
 }
 
 function tell(message) {
@@ -25,17 +26,20 @@ function tell(message) {
 function connect() {
   const source = new EventSource("events");
   source.addEventListener("server", ({ data }) => {
-    server = data;
+    now = JSON.parse(data);
     retryMs = 0;
-    tell({ type: "server", id: server });
+    tell({ event: "server", ...now });
   });
-  source.addEventListener("reload", () => tell({ type: "reload" }));
-  source.addEventListener("css", ({ data }) =>
-    tell({ type: "css", paths: JSON.parse(data) }),
-  );
+  for (const event of ["reload", "css"]) {
+    source.addEventListener(event, ({ data }) => {
+      const change = JSON.parse(data);
+      now = { ...now, change: change.change };
+      tell({ event, ...now, ...change });
+    });
+  }
   source.onerror = () => {
     source.close(); // the browser's own retry would wait seconds
-    server = null; // unknown until the next stream says
+    now = null; // unknown until the next stream says
     setTimeout(connect, retryMs);
     retryMs = Math.min(Math.max(retryMs * 2, FIRST_RETRY_MS), LAST_RETRY_MS);
   };

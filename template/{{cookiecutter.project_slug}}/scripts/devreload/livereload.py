@@ -10,7 +10,12 @@ event names the server process. A page knows which server served it:
   the page reloads, on new code, never before;
 - a template or static file needs no restart: the supervisor tells the
   server, which tells the browsers to reload, or to swap a stylesheet in
-  place (no navigation: scroll and form state are kept).
+  place (no navigation: scroll and form state are kept). Each change has
+  a number; a page knows the last one before it was made, so a page that
+  connects after a change it did not see reloads too.
+
+A page answering a form post is never posted again: it is opened anew
+with a GET.
 
 One SharedWorker holds one connection for every tab of the app: a browser
 opens at most six connections to a host, and a stream per tab would take
@@ -19,6 +24,7 @@ them all. Prod never loads this module (its image has no scripts/).
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import threading
@@ -45,7 +51,7 @@ class LiveReload:
         self.app = app
         self.static_folders = [os.path.join(f, "") for f in static_folders if f]
         self.server_id = uuid.uuid4().hex  # this process's, made after the fork
-        self.events: list[bytes] = []  # every event sent so far
+        self.events: list[bytes] = []  # every change sent so far
         self.closed = False
         self.changes = threading.Condition()
 
@@ -64,13 +70,14 @@ class LiveReload:
         return self.with_script(environ, start_response)
 
     # -- what the supervisor says --------------------------------------------------
-    def changed(self, paths: list[str]) -> None:
-        """Files that need no restart changed: swap stylesheets, else reload."""
-        sheets = [self.static_path(p) for p in paths if p.endswith(".css")]
-        if sheets and all(sheets) and len(sheets) == len(paths):
-            self.send("css", json.dumps(sheets))
+    def changed(self, paths: list[str] | None) -> None:
+        """Files that need no restart changed (None: too many to say which):
+        swap stylesheets, else reload."""
+        sheets = [self.static_path(p) for p in paths or () if p.endswith(".css")]
+        if paths and all(sheets) and len(sheets) == len(paths):
+            self.send("css", {"paths": sheets})
         else:
-            self.send("reload", "")
+            self.send("reload", {})
 
     def static_path(self, path: str) -> str | None:
         """The path of a file in a static folder, as its URL ends."""
@@ -79,10 +86,17 @@ class LiveReload:
                 return path[len(folder) :].replace(os.sep, "/")
         return None
 
-    def send(self, event: str, data: str) -> None:
+    def send(self, event: str, data: dict) -> None:
         with self.changes:
-            self.events.append(f"event: {event}\ndata: {data}\n\n".encode())
+            data["change"] = len(self.events) + 1
+            self.events.append(f"event: {event}\ndata: {json.dumps(data)}\n\n".encode())
             self.changes.notify_all()
+
+    def state(self) -> str:
+        """This server, and the number of the last change: what a page was
+        made with, what the stream says first."""
+        with self.changes:
+            return json.dumps({"server": self.server_id, "change": len(self.events)})
 
     def close(self) -> None:
         """End every stream: this server stopped accepting (a reload)."""
@@ -94,7 +108,8 @@ class LiveReload:
     def stream(self) -> Iterator[bytes]:
         with self.changes:
             seen = len(self.events)
-        yield f"event: server\ndata: {self.server_id}\n\n".encode()
+            first = f"event: server\ndata: {self.state()}\n\n".encode()
+        yield first
         while True:
             with self.changes:
                 self.changes.wait_for(
@@ -111,10 +126,18 @@ class LiveReload:
         """The app's answer, with the script after an HTML page's last byte
         (browsers run it there as in the body; the page still streams)."""
         root = environ.get("SCRIPT_NAME", "")
+        made_with = html.escape(self.state())
+        method = html.escape(environ.get("REQUEST_METHOD", "GET"))
         tag = (
-            f'<script src="{root}{PREFIX}page.js" data-server="{self.server_id}">'
-            "</script>"
+            f'<script src="{root}{PREFIX}page.js" data-made-with="{made_with}" '
+            f'data-method="{method}"></script>'
         ).encode()
+        # A page answered whole, with the script: never "not modified" (the
+        # browser's copy has an older script), never compressed (no room
+        # for it).
+        for name in ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_RANGE"):
+            environ.pop(name, None)
+        environ["HTTP_ACCEPT_ENCODING"] = "identity"
         added: list[bytes] = []
 
         def start_with_script(status, headers, exc_info=None):
@@ -160,11 +183,14 @@ def opens_a_page(environ) -> bool:
 
 
 def is_page(environ, status: str, headers: list[tuple[str, str]]) -> bool:
-    """An HTML answer with a body the browser shows as is."""
+    """An HTML answer with a body the browser shows as is: a page or an
+    error page, not a redirect, a part, a download or a compressed body."""
     found = {key.lower(): value for key, value in headers}
     return (
         found.get("content-type", "").startswith("text/html")
         and "content-encoding" not in found
-        and status[:3] not in ("204", "304")
+        and not found.get("content-disposition", "").startswith("attachment")
+        and status[:1] in ("2", "4", "5")
+        and status[:3] not in ("204", "206")
         and environ.get("REQUEST_METHOD") != "HEAD"
     )

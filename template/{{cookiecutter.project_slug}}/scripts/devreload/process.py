@@ -16,6 +16,7 @@ import ctypes
 import errno
 import json
 import os
+import select
 import signal
 import stat
 import time
@@ -115,12 +116,16 @@ class ServerProcess:
         finally:
             os._exit(code)
 
-    def tell(self, message: dict) -> None:
-        """A JSON line to the server, on its pipe from the supervisor."""
+    def tell(self, message: dict) -> bool:
+        """A JSON line to the server, on its pipe from the supervisor; False
+        if too long to be written whole at once (PIPE_BUF bytes)."""
+        line = (json.dumps(message) + "\n").encode()
+        if len(line) > select.PIPE_BUF:
+            return False
         if self._parent_alive is not None:
-            line = json.dumps(message) + "\n"
             with contextlib.suppress(BlockingIOError, BrokenPipeError):
-                os.write(self._parent_alive, line.encode())
+                os.write(self._parent_alive, line)
+        return True
 
     def stop(self) -> None:
         """Ask the server to stop accepting and finish what it accepted."""

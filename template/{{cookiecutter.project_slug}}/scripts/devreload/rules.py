@@ -25,7 +25,9 @@ BROWSER = "browser"
 # Changes to these restart the server.
 RESTART_PATTERNS = ("*.py", "*.toml", "*.cfg", "*.ini")
 # Templates and static files need no restart (Flask reloads templates by
-# itself in debug mode), only open pages told (live reload).
+# itself in debug mode), only open pages told (live reload): in a
+# `templates` or `static` directory (Flask's names), not test output or docs.
+BROWSER_DIRS = ("templates", "static")
 BROWSER_PATTERNS = (
     "*.html",
     "*.htm",
@@ -119,9 +121,13 @@ class Rules:
             return REBUILD
         if self._restart(name):
             return RESTART
-        if self._browser(name):
+        if self._browser(name) and self.in_browser_dir(path):
             return BROWSER
         return None
+
+    @staticmethod
+    def in_browser_dir(path: str) -> bool:
+        return any(part in BROWSER_DIRS for part in path.split(os.sep)[:-1])
 
     def skips_dir(self, path: str) -> bool:
         """Whether a directory is never walked, from its path alone."""

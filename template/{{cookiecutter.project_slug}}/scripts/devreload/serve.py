@@ -36,7 +36,7 @@ GRACE_SECONDS = 10
 REPORT_EVERY_SECONDS = 1.0
 # While the app is imported: the supervisor preloads alongside, so that
 # it is done about when this server serves, and a first save is fast.
-REPORT_LOADING_SECONDS = 0.05
+REPORT_LOADING_SECONDS = 0.1
 # Asked every few seconds by the healthcheck: not worth a log line.
 QUIET_PATHS = ("/healthz", "/readyz")
 
@@ -159,16 +159,20 @@ def unsupported(_data: bytes) -> None:
 
 
 def report_modules(report_fd: int, stop: threading.Event) -> threading.Event:
-    """Tell the supervisor what the process imported, from now on: every
-    few milliseconds until the returned event is set (the app is loaded,
-    which the next report says), then each second when it imports more."""
+    """Tell the supervisor what the process imports, from now on: what is
+    new every tenth of a second until the returned event is set (the app
+    is loaded, which the next report says), then each second. A reload
+    imports only the project's modules, quicker than that: it reports once,
+    loaded."""
     loaded = threading.Event()
     dirs = installed_dirs()
 
     def report() -> None:
-        seen, said_loaded = -1, False
+        seen, said_loaded = len(sys.modules), False  # the supervisor has those
         with os.fdopen(report_fd, "w", buffering=1) as pipe:
-            while not stop.is_set():
+            while not stop.wait(
+                REPORT_EVERY_SECONDS if said_loaded else REPORT_LOADING_SECONDS
+            ):
                 done = loaded.is_set()
                 if len(sys.modules) != seen or done != said_loaded:
                     seen, said_loaded = len(sys.modules), done
@@ -178,7 +182,6 @@ def report_modules(report_fd: int, stop: threading.Event) -> threading.Event:
                         pipe.write(json.dumps(line) + "\n")
                     except BrokenPipeError:
                         return
-                stop.wait(REPORT_EVERY_SECONDS if done else REPORT_LOADING_SECONDS)
 
     threading.Thread(target=report, daemon=True).start()
     return loaded

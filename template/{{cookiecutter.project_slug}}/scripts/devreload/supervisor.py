@@ -46,6 +46,7 @@ SOCKET_FD_VARIABLE = "DEVRELOAD_SOCKET_FD"
 # attached, is held by the debugger: worth a word.
 HELD_SECONDS = 5.0
 PRELOAD_OFF_VARIABLE = "DEVRELOAD_PRELOAD_OFF"
+BEFORE_SERVING_DONE = "DEVRELOAD_BEFORE_SERVING_DONE"
 # A server showing an error page that ends after running this long is
 # started again; one that ends sooner would only loop.
 EXPLAINER_MIN_SECONDS = 1.0
@@ -205,12 +206,14 @@ class Supervisor:
 
     def run_before_serving(self) -> None:
         """DEV_BEFORE_SERVING (`db upgrade`: the schema first): that flask
-        command, once, before the first server, in a forked process whose
-        imports are preloaded meanwhile, so the server that follows starts
-        at once. Requests wait in the socket. A failure ends the dev server,
-        as `flask db upgrade && ...` would."""
+        command, before the first server, in a forked process whose imports
+        are preloaded meanwhile, so the server that follows starts at once.
+        Requests wait in the socket. Once per container: not again after a
+        restart from scratch (a `.env` save must not apply a migration you
+        have not reviewed). A failure ends the dev server, as `flask db
+        upgrade && ...` would."""
         args = self.settings.before_serving
-        if not args or self.stopping:
+        if not args or self.stopping or os.environ.get(BEFORE_SERVING_DONE):
             return
         step = self.new_server(
             lambda report_fd, _parent_fd: run_flask_command(args, report_fd),
@@ -219,13 +222,17 @@ class Supervisor:
         step.start()
         reports = self.read_reports(step)
         self.selector.register(step.reports, selectors.EVENT_READ, reports)
-        while not (step.reaped() or self.stopping):
-            self.wait(None)  # its reports, or its end (SIGCHLD)
-        if step.status is None:  # stopped meanwhile
-            step.stop_and_wait()
-        elif step.status:
+        try:
+            while not (self.stopping or step.reaped()):
+                self.wait(None)  # its reports, its end (SIGCHLD), a signal
+                self.watchers.changes()  # the first server imports what's saved
+        finally:
+            if not step.reaped():  # stopped, or starting over, meanwhile
+                step.stop_and_wait()
+        if step.status and not self.stopping:
             log(f"`flask {' '.join(args)}` failed (exit code {step.status}): see above")
             raise SystemExit(step.status)
+        self.environment[BEFORE_SERVING_DONE] = "1"  # for a restart from scratch
 
     def wait_for_editor(self) -> None:
         """DEBUGPY_WAIT=1: the first server starts once an editor attached."""
@@ -328,7 +335,8 @@ class Supervisor:
             self.start_server()
         elif shown and self.server:  # reloading tells open pages by itself
             log(f"Detected change in {self.listed(shown)}, refreshing open pages")
-            self.server.tell({"changed": shown})
+            if not self.server.tell({"changed": shown}):
+                self.server.tell({"changed": None})  # too many to name: reload
 
     def listed(self, paths: list[str]) -> str:
         more = f" and {len(paths) - 1} more" if len(paths) > 1 else ""

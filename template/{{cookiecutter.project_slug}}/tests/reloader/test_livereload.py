@@ -1,13 +1,16 @@
 """Live reload: the script in pages, the event stream, and its end when a
 server retires (livereload.py, serve.py)."""
 
+import html
 import http.client
+import io
 import json
+import re
 import threading
 
 import pytest
 from devreload.livereload import EVENTS, LiveReload
-from flask import Flask
+from flask import Flask, redirect, send_file
 from werkzeug.debug import DebuggedApplication
 from werkzeug.test import Client
 
@@ -20,6 +23,12 @@ def app(tmp_path):
     app.add_url_rule("/", "page", lambda: "<!doctype html><title>t</title><p>page</p>")
     app.add_url_rule("/data", "data", lambda: {"a": 1})
     app.add_url_rule("/fails", "fails", lambda: 1 / 0)
+    app.add_url_rule("/away", "away", lambda: redirect("/"))
+    app.add_url_rule(
+        "/download",
+        "download",
+        lambda: ("<p>a file</p>", {"Content-Disposition": "attachment"}),
+    )
     return app
 
 
@@ -27,7 +36,7 @@ PAGE = {"Sec-Fetch-Dest": "document"}  # a browser opening a page
 
 
 def script_of(live: LiveReload) -> bytes:
-    return f'data-server="{live.server_id}"'.encode()
+    return f"{live.server_id}&quot;".encode()  # in its data-made-with
 
 
 def test_an_html_page_ends_with_the_script_and_its_length_says_so(app):
@@ -55,8 +64,10 @@ def test_the_debuggers_error_page_gets_the_script_too(app):
         ("HEAD", "/", PAGE),
         ("GET", "/", {"Sec-Fetch-Dest": "empty", "Accept": "text/html"}),  # fetch()
         ("GET", "/", {"Accept": "*/*"}),  # curl
+        ("GET", "/download", PAGE),
+        ("GET", "/away", PAGE),
     ],
-    ids=["json", "head", "fetch", "curl"],
+    ids=["json", "head", "fetch", "curl", "attachment", "redirect"],
 )
 def test_no_script_where_no_page_is_shown(app, method, path, headers):
     live = LiveReload(app)
@@ -85,7 +96,7 @@ def test_the_scripts_are_served():
         assert b"use strict" in response.data
 
 
-def events(stream, count: int) -> list[tuple[str, str]]:
+def events(stream, count: int) -> list[tuple[str, dict]]:
     """The next `count` events of a stream."""
     found = []
     while len(found) < count:
@@ -93,24 +104,63 @@ def events(stream, count: int) -> list[tuple[str, str]]:
         for block in chunk.split("\n\n"):
             if block.startswith("event: "):
                 event, data = block.split("\n")
-                found.append((event[len("event: ") :], data[len("data: ") :]))
+                found.append((event[len("event: ") :], json.loads(data[6:])))
     return found
 
 
 def test_the_stream_names_the_server_then_says_what_changed(app, tmp_path):
     live = LiveReload(app, [str(tmp_path / "static")])
     stream = live.stream()
-    assert events(stream, 1) == [("server", live.server_id)]
+    assert events(stream, 1) == [("server", {"server": live.server_id, "change": 0})]
     live.changed([str(tmp_path / "static" / "css" / "site.css")])
     live.changed([str(tmp_path / "templates" / "index.html")])
     live.changed([str(tmp_path / "elsewhere.css")])  # no URL known for it
-    assert events(stream, 3) == [
-        ("css", json.dumps(["css/site.css"])),
-        ("reload", ""),
-        ("reload", ""),
+    live.changed(None)  # too many to name
+    assert events(stream, 4) == [
+        ("css", {"paths": ["css/site.css"], "change": 1}),
+        ("reload", {"change": 2}),
+        ("reload", {"change": 3}),
+        ("reload", {"change": 4}),
     ]
     live.close()
     assert list(stream) == []
+
+
+def test_a_page_knows_the_changes_it_was_made_after(app):
+    """One that connects after a change it did not show reloads (page.js)."""
+    live = LiveReload(app)
+    live.changed(["/x/templates/index.html"])
+    page = Client(live).get("/", headers=PAGE).data.decode()
+    made_with = re.search(r'data-made-with="([^"]+)"', page).group(1)
+    assert json.loads(html.unescape(made_with)) == {
+        "server": live.server_id,
+        "change": 1,
+    }
+
+
+def test_a_page_is_answered_whole_with_the_script_never_not_modified(app):
+    app.add_url_rule(
+        "/cached",
+        "cached",
+        lambda: send_file(
+            io.BytesIO(b"<p>x</p>"),
+            mimetype="text/html",
+            etag="v1",
+            download_name="x.html",
+        ),
+    )
+    live = LiveReload(app)
+    headers = {**PAGE, "If-None-Match": '"v1"', "Accept-Encoding": "gzip"}
+    response = Client(live).get("/cached", headers=headers)
+    assert response.status_code == 200
+    assert script_of(live) in response.data
+    assert Client(app).get("/cached", headers=headers).status_code == 304
+
+
+def test_the_answer_to_a_post_says_so(app):
+    app.add_url_rule("/", "posted", lambda: "<p>posted</p>", methods=["POST"])
+    page = Client(LiveReload(app)).post("/", headers=PAGE).data
+    assert b'data-method="POST"' in page  # reopened with a GET, not posted again
 
 
 def test_every_stream_hears_each_change(app):
@@ -119,7 +169,8 @@ def test_every_stream_hears_each_change(app):
     for stream in streams:
         events(stream, 1)
     live.changed(["/x/index.html"])
-    assert [events(stream, 1) for stream in streams] == [[("reload", "")]] * 3
+    heard = [events(stream, 1) for stream in streams]
+    assert heard == [[("reload", {"change": 1})]] * 3
 
 
 def test_a_retired_server_ends_its_streams_at_once(tmp_path, monkeypatch):

@@ -128,3 +128,11 @@ def alive(pid):
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_a_message_too_long_to_be_written_whole_is_not_sent():
+    """Up to PIPE_BUF bytes a pipe takes a line whole or not at all: a
+    server never reads half a line."""
+    server = ServerProcess(lambda report_fd, parent_fd: 0, keep_fds=[])
+    assert server.tell({"changed": ["/app/a.css"]})
+    assert not server.tell({"changed": ["/app/x" * 1000]})

@@ -38,9 +38,12 @@ def test_file_kinds(name, kind):
         ("static/style.css", BROWSER),
         ("static/app.js", BROWSER),
         ("static/logo.svg", BROWSER),
+        ("pkg/templates/mail/welcome.j2", BROWSER),
         ("views.py", RESTART),
-        (".index.html.swp", None),
+        ("templates/.index.html.swp", None),
         ("notes.md", None),
+        ("docs/index.html", None),  # not a template folder
+        ("test-results/shot.png", None),
     ],
 )
 def test_with_live_reload_templates_and_static_files_are_the_browsers(name, kind):

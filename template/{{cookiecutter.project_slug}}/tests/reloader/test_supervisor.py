@@ -28,6 +28,7 @@ class FakeServer:
 
     def tell(self, message):
         self.told.append(message)
+        return True
 
     def start(self):
         self.started_at = time.monotonic()
@@ -108,7 +109,10 @@ def test_a_template_or_stylesheet_change_is_told_to_the_server_not_reloaded(
     supervisor, root
 ):
     supervisor.start_server()
-    changed = {write(root / "pkg" / "static" / "a.css"), write(root / "t.html")}
+    changed = {
+        write(root / "pkg" / "static" / "a.css"),
+        write(root / "pkg" / "templates" / "t.html"),
+    }
     supervisor.reload(changed)
     assert len(STARTED) == 1
     assert STARTED[0].told == [{"changed": sorted(changed)}]
@@ -116,7 +120,8 @@ def test_a_template_or_stylesheet_change_is_told_to_the_server_not_reloaded(
 
 def test_a_code_change_reloads_and_tells_nothing_more(supervisor, root):
     supervisor.start_server()
-    supervisor.reload({write(root / "pkg" / "views.py"), write(root / "t.html")})
+    template = write(root / "pkg" / "templates" / "t.html")
+    supervisor.reload({write(root / "pkg" / "views.py"), template})
     assert len(STARTED) == 2
     assert STARTED[0].told == STARTED[1].told == []  # the new server is the news
 
@@ -126,7 +131,7 @@ def test_with_live_reload_off_a_template_change_is_nothing(root):
     supervisor = Supervisor(settings, new_server=FakeServer)
     STARTED.clear()
     supervisor.start_server()
-    supervisor.reload({write(root / "t.html")})
+    supervisor.reload({write(root / "pkg" / "templates" / "t.html")})
     assert STARTED[0].told == []
 
 
