@@ -25,7 +25,6 @@ import contextlib
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,12 +34,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmark_report import markdown, publish  # noqa: E402  (beside this script)
-from selenium.webdriver.common.by import By  # noqa: E402
+from benchmark_reloaders import fuse_view  # noqa: E402  (beside this script)
+from benchmark_report import markdown, publish  # noqa: E402
 from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
 from tests.conftest import generate_project  # noqa: E402
-from tests.docker.browser import page_loads, start_browser  # noqa: E402
+from tests.docker.browser import page_loads, page_text, start_browser  # noqa: E402
 from tests.docker.stack import (  # noqa: E402
     PROBE_VIEW,
     Stack,
@@ -83,10 +82,6 @@ def shown(driver, check: Callable[[object], bool], timeout: float = 20) -> None:
     WebDriverWait(driver, timeout, poll_frequency=0.005).until(check)
 
 
-def body_text(driver) -> str:
-    return driver.find_element(By.TAG_NAME, "body").text
-
-
 def color(driver) -> str:
     return driver.execute_script("return getComputedStyle(document.body).color")
 
@@ -116,14 +111,14 @@ def saves(driver, stack: Stack, underneath: Path, kind: str, count: int, rng) ->
             if kind == "view":
                 text, check = (
                     original + PROBE_VIEW.format(marker=marker),
-                    lambda d, m=marker: body_text(d) == m,
+                    lambda d, m=marker: page_text(d) == m,
                 )
             elif kind == "template":
                 text, check = (
                     original.replace(
                         IN_TEMPLATE_BLOCK, f"<p>{marker}</p>{IN_TEMPLATE_BLOCK}", 1
                     ),
-                    lambda d, m=marker: m in body_text(d),
+                    lambda d, m=marker: m in page_text(d),
                 )
             else:
                 rgb = f"rgb({index % 200}, {rng.randrange(200)}, 7)"
@@ -149,20 +144,6 @@ def running(project: Path, compose_dir: Path) -> Iterator[Stack]:
     with stack.running("up --build --detach dev"):
         wait_for(lambda: answers_ok(stack.url("dev", "/healthz")), timeout=120)
         yield stack
-
-
-@contextlib.contextmanager
-def fuse_view(project: Path, workdir: Path) -> Iterator[Path]:
-    view = workdir / "view" / project.name
-    view.mkdir(parents=True)
-    subprocess.run(
-        ["bindfs", "-o", "allow_other,attr_timeout=0,entry_timeout=0", project, view],
-        check=True,
-    )
-    try:
-        yield view
-    finally:
-        subprocess.run(["fusermount", "-u", view], check=False)
 
 
 def measure(workdir: Path, mount: str, count: int, rng) -> list[Series]:

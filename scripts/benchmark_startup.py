@@ -143,7 +143,8 @@ def measure(workdir: Path, name: str, runs: int) -> Case:
             compose(project, "down", *(["--volumes"] if removed else []))
             if removed == "everything":
                 compose(project, "down", "--rmi", "local")
-                subprocess.run(["docker", "builder", "prune", "-af"], check=True)
+                prune = ["docker", "builder", "prune", "-af"]
+                subprocess.run(prune, check=True, capture_output=True)
             started = time.monotonic()
             compose(project, "up", "--detach", "dev")
             url = f"http://127.0.0.1:{port}/"

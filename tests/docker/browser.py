@@ -114,3 +114,9 @@ def page_loads(driver) -> list[tuple[str, int]]:
         elif message["method"] == "Network.loadingFailed":
             loads.append((params.get("errorText", "?"), 0))
     return loads
+
+
+def page_text(driver) -> str:
+    """The shown page's text, in one call: a page being replaced (a live
+    reload) has no stale element to trip on."""
+    return driver.execute_script("return document.body ? document.body.innerText : ''")

@@ -15,7 +15,7 @@ import uuid
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.docker.browser import page_loads, start_browser, until
+from tests.docker.browser import page_loads, page_text, start_browser, until
 from tests.docker.stack import (
     PROBE_VIEW,
     answers_ok,
@@ -72,10 +72,6 @@ def restored(dev):
     wait_for(lambda: answers_ok(dev.url("dev", "/healthz")), timeout=30)
 
 
-def body_text(driver) -> str:
-    return driver.find_element(By.TAG_NAME, "body").text
-
-
 def open_tabs(driver, url: str, count: int) -> list[str]:
     """`count` tabs showing `url`, each connected to the dev server's stream."""
     for index in range(count):
@@ -107,7 +103,7 @@ def test_a_code_change_reloads_every_open_tab_once_on_the_new_code(
     write_in_place(views, original + PROBE_VIEW.format(marker=marker))
     for tab in tabs:
         watching.switch_to.window(tab)
-        until(watching, lambda d: body_text(d) == marker)
+        until(watching, lambda d: page_text(d) == marker)
     time.sleep(1)  # any second load would show now
     assert page_loads(watching) == [(url, 200)] * 3
 
@@ -138,7 +134,7 @@ def test_a_template_change_reloads_the_page(dev, watching, restored):
             "{% endblock %}", f"<p>{marker}</p>\n{{% endblock %}}", 1
         ),
     )
-    until(watching, lambda d: marker in body_text(d))
+    until(watching, lambda d: marker in page_text(d))
     time.sleep(1)
     assert page_loads(watching) == [(url, 200)]
     assert "refreshing open pages" in dev.logs("dev")
@@ -184,7 +180,7 @@ def test_the_error_page_of_a_broken_save_shows_then_the_fix_by_itself(
     assert error in watching.page_source
     marker = uuid.uuid4().hex
     write_in_place(views, original + PROBE_VIEW.format(marker=marker))
-    until(watching, lambda d: body_text(d) == marker)
+    until(watching, lambda d: page_text(d) == marker)
 
 
 def test_the_debuggers_traceback_shows_the_fixed_view_by_itself(
@@ -198,7 +194,7 @@ def test_the_debuggers_traceback_shows_the_fixed_view_by_itself(
     marker = uuid.uuid4().hex
     fixed = BROKEN_VIEW.replace('raise RuntimeError("broken on purpose")', "")
     write_in_place(views, original + fixed + f"    return {marker!r}\n")
-    until(watching, lambda d: body_text(d) == marker)
+    until(watching, lambda d: page_text(d) == marker)
 
 
 def test_the_answer_to_a_form_post_is_reopened_with_a_get_never_posted_again(
@@ -214,11 +210,11 @@ def test_the_answer_to_a_form_post_is_reopened_with_a_get_never_posted_again(
         "form.method = 'post'; form.action = '/notes';"
         "document.body.append(form); form.submit();"
     )
-    until(watching, lambda d: "1 to 500 characters" in body_text(d))
+    until(watching, lambda d: "1 to 500 characters" in page_text(d))
     posts = dev.logs("dev").count('"POST /notes ')
     page_loads(watching)
     save_and_wait_for_reload(dev, views, views.read_text() + "\n# saved\n")
-    until(watching, lambda d: "1 to 500 characters" not in body_text(d))
+    until(watching, lambda d: "1 to 500 characters" not in page_text(d))
     time.sleep(1)
     assert page_loads(watching) == [(url, 200)]
     assert dev.logs("dev").count('"POST /notes ') == posts

@@ -17,10 +17,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from selenium.webdriver.common.by import By
 
 from tests.conftest import generate_project
-from tests.docker.browser import until
+from tests.docker.browser import page_text, until
 from tests.docker.conftest import missing
 from tests.docker.stack import (
     PROBE_VIEW,
@@ -104,7 +103,7 @@ def test_open_pages_follow_edits_with_no_file_events(project_and_view, browser):
             browser.get(stack.url("dev", "/probe"))
             time.sleep(0.5)  # connected
             marker = add_probe(project, originals[views])
-            until(browser, lambda b: b.find_element(By.TAG_NAME, "body").text == marker)
+            until(browser, lambda b: page_text(b) == marker)
             browser.get(stack.url("dev", "/"))  # a page with the stylesheet
             time.sleep(0.5)
             browser.execute_script("window.beforeTheChange = true")

@@ -13,6 +13,7 @@ sibling library, and would take an in-project virtualenv for project code.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import site
@@ -22,8 +23,10 @@ import threading
 from collections.abc import Iterable, Mapping
 
 
+@functools.cache
 def installed_dirs() -> tuple[str, ...]:
-    """The interpreter's library directories, each ending with a separator."""
+    """The interpreter's library directories, each ending with a separator
+    (found once, in the supervisor: every forked process has them)."""
     paths = sysconfig.get_paths()
     dirs = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")}
     dirs.update(site.getsitepackages() if hasattr(site, "getsitepackages") else ())

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from . import debugger
-from .modules import loaded_files, open_sockets, preload, thread_ids
+from .modules import installed_dirs, loaded_files, open_sockets, preload, thread_ids
 from .polling import HotList
 from .process import ServerProcess
 from .programs import SERVER, Program
@@ -122,6 +122,7 @@ class Supervisor:
         self.snapshot = Snapshot(self.rules, self.roots)
         self.hot = HotList(self.snapshot)
         self.packages = sysconfig.get_paths()["purelib"]
+        installed_dirs()  # once, here: every forked process has them
         self.selector = selectors.DefaultSelector()
         self.watchers = Watchers([])
         self.sock: socket.socket | None = None  # the server's, kept across reloads
