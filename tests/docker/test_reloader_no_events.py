@@ -84,8 +84,11 @@ def test_the_default_mode_serves_every_edit(project_and_view):
     with stack.running("up --build --detach dev"):
         wait_for(lambda: answers_ok(stack.url("dev", "/healthz")), timeout=120)
         original = (project / project.name / "views.py").read_text()
-        for write in [write_in_place, write_by_rename] * 5:
-            serves(stack, "/probe", add_probe(project, original, write))
+        try:
+            for write in [write_in_place, write_by_rename] * 5:
+                serves(stack, "/probe", add_probe(project, original, write))
+        finally:
+            write_in_place(project / project.name / "views.py", original)
 
 
 def test_open_pages_follow_edits_with_no_file_events(project_and_view, browser):

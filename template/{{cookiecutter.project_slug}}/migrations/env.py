@@ -1,11 +1,13 @@
 import logging
-import time
 from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+
+from {{ cookiecutter.project_slug }}.database import (
+    connect_when_ready,
+)
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -18,9 +20,6 @@ logger = logging.getLogger("alembic.env")
 
 # The advisory lock that serializes upgrades (any number the app uses nowhere else).
 LOCK = 7_190_436_201
-# dev starts with its database, not after its healthcheck: the upgrade
-# waits this long for it to take connections.
-WAIT_FOR_THE_DATABASE_SECONDS = 30
 
 
 def get_engine():
@@ -91,7 +90,7 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
-    with connect_when_ready(get_engine()) as connection:
+    with connect_when_ready(get_engine(), logger.info) as connection:
         context.configure(
             connection=connection, target_metadata=get_metadata(), **conf_args
         )
@@ -103,27 +102,6 @@ def run_migrations_online():
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK}
             )
             context.run_migrations()
-
-
-def connect_when_ready(engine):
-    """A connection, once the database takes them: while it is not there
-    yet, or starting up, try again; a refusal (a wrong password, no such
-    database) fails at once."""
-    deadline = time.monotonic() + WAIT_FOR_THE_DATABASE_SECONDS
-    said = False
-    while True:
-        try:
-            return engine.connect()
-        except OperationalError as error:
-            # No SQLSTATE: no server answered; 57P03: it is starting up.
-            starting = getattr(error.orig, "sqlstate", None) in (None, "57P03")
-            if not starting or time.monotonic() > deadline:
-                raise
-            if not said:
-                said = True
-                reason = str(error.orig).strip().splitlines()[0]
-                logger.info("Waiting for the database (%s)", reason)
-            time.sleep(0.1)
 
 
 if context.is_offline_mode():

@@ -21,6 +21,7 @@ Production refuses to start with a weak database password
 from __future__ import annotations
 
 import contextlib
+import time
 
 from flask import Flask, current_app, request
 from sqlalchemy import text
@@ -46,8 +47,32 @@ CONNECTION_SETTINGS = {
     "keepalives_count": 2,
 }
 UNAVAILABLE = "The database is unavailable. Try again in a moment."
+# dev (and `docker compose run dev ...`) starts with its database, not
+# after its healthcheck: what connects first waits this long for it.
+WAIT_FOR_IT_SECONDS = 30
 
 HOW_TO_MAKE_A_PASSWORD = config.how_to_make_a_password("POSTGRES_PASSWORD")
+
+
+def connect_when_ready(engine, say=print):
+    """A connection, once the database takes them: while no server answers
+    yet, or it is starting up, try again; a refusal (a wrong password, no
+    such database) fails at once."""
+    deadline = time.monotonic() + WAIT_FOR_IT_SECONDS
+    said = False
+    while True:
+        try:
+            return engine.connect()
+        except OperationalError as error:
+            # No SQLSTATE: no server answered; 57P03: it is starting up.
+            starting = getattr(error.orig, "sqlstate", None) in (None, "57P03")
+            if not starting or time.monotonic() > deadline:
+                raise
+            if not said:
+                said = True
+                reason = str(error.orig).strip().splitlines()[0]
+                say(f"Waiting for the database ({reason})")
+            time.sleep(0.1)
 
 
 def database_uri(app: Flask) -> str:

@@ -9,13 +9,16 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from {{ cookiecutter.project_slug }} import create_app
+from {{ cookiecutter.project_slug }}.database import (
+    connect_when_ready,
+)
 from {{ cookiecutter.project_slug }}.extensions import db
 
 
 def create_database(url) -> None:
     """Create the test database if it is not there yet."""
     server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
+    with connect_when_ready(server) as connection:  # `run dev` starts with it
         exists = connection.execute(
             text("SELECT 1 FROM pg_database WHERE datname = :name"),
             {"name": url.database},
