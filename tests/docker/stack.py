@@ -459,20 +459,34 @@ def wait_until_quiet(stack: Stack, quiet: float = 2.0, timeout: float = 60) -> i
     return count
 
 
-# Sums the CPU time of every process in the container but its own.
-CPU_SECONDS = (
+# The CPU time of the container's main process and its descendants, as
+# JSON: {"<pid> <command>": seconds}. Not a healthcheck's nor an `exec`'s
+# (their parent is outside the container): one that runs when this does
+# would count, and on a busy machine a Python healthcheck is 0.1-0.5 s.
+CPU_BY_PROCESS = (
     STAT_FIELDS
     + """
-import os
-total = 0
+import json, os
+parents, found = {}, {}
 for pid in filter(str.isdigit, os.listdir("/proc")):
-    if int(pid) != os.getpid():
-        try:
-            fields = stat_fields(pid)
-        except OSError:
-            continue
-        total += sum(map(int, fields[11:15]))  # utime stime cutime cstime
-print(total / os.sysconf("SC_CLK_TCK"))
+    try:
+        fields = stat_fields(pid)
+        argv = open(f"/proc/{pid}/cmdline").read().replace("\\0", " ")
+    except OSError:
+        continue
+    parents[pid] = fields[1]
+    ticks = sum(map(int, fields[11:15]))  # utime stime cutime cstime
+    found[pid] = (argv.strip()[:60], ticks / os.sysconf("SC_CLK_TCK"))
+
+def of_the_main_process(pid):
+    while pid not in ("1", "0"):
+        pid = parents.get(pid, "0")
+    return pid == "1"
+
+print(json.dumps({
+    f"{pid} {argv}": seconds
+    for pid, (argv, seconds) in found.items() if of_the_main_process(pid)
+}))
 """
 )
 
@@ -480,8 +494,20 @@ print(total / os.sysconf("SC_CLK_TCK"))
 def cpu_seconds(stack: Stack, service: str = "dev") -> float:
     """CPU time used so far by the service's processes, ended ones included
     (healthchecks and `exec`s left out: they are no child of the server)."""
-    result = stack.compose("exec", "-T", service, "python", "-c", CPU_SECONDS)
-    return float(result.stdout)
+    return sum(cpu_by_process(stack, service).values())
+
+
+def cpu_by_process(stack: Stack, service: str = "dev") -> dict[str, float]:
+    """CPU time used so far by each of the service's processes (a process's
+    time includes its ended children's)."""
+    result = stack.compose("exec", "-T", service, "python", "-c", CPU_BY_PROCESS)
+    return json.loads(result.stdout)
+
+
+def cpu_spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """What each process used between two `cpu_by_process`; those that
+    ended meanwhile counted in their parent's."""
+    return {name: used - before.get(name, 0.0) for name, used in after.items()}
 
 
 # Writes (text given) or removes a file in the interpreter's site-packages.

@@ -87,6 +87,15 @@ class Snapshot:
         links: list[str] = []
         return self._list(directory, False, links) | self._follow(links)
 
+    def walk_one(self, directory: str) -> set[str]:
+        """List one directory again as a full walk would (its part of a
+        walk in slices): also look again at the subdirectories found to be
+        virtualenvs or caches. None that left the record meanwhile."""
+        if directory not in self.listings and directory not in self.roots:
+            return set()
+        links: list[str] = []
+        return self._list(directory, False, links, recheck=True) | self._follow(links)
+
     def dir_changed(self, directory: str) -> bool:
         """Whether a listed directory changed since (never one not listed)."""
         listing = self.listings.get(directory)
@@ -201,18 +210,31 @@ class Snapshot:
         return {directory for directory in dirs if directory not in self.listings}
 
     # -- listing -------------------------------------------------------------
-    def _list(self, directory: str, recursive: bool, links: list[str]) -> set[str]:
+    def _list(
+        self,
+        directory: str,
+        recursive: bool,
+        links: list[str],
+        recheck: bool | None = None,
+    ) -> set[str]:
         """List `directory` and compare; walk new subdirectories (all if
         recursive); put off symlinked ones into `links`, so that a directory
-        is watched under its own name before any link to it."""
+        is watched under its own name before any link to it. Skipped
+        subdirectories are looked at again if `recheck` (default: recursive)."""
         changed: set[str] = set()
         pending = [directory]  # a stack, not recursion: any depth
+        recheck = recursive if recheck is None else recheck
         while pending:
-            changed |= self._list_one(pending.pop(), recursive, links, pending)
+            changed |= self._list_one(pending.pop(), recursive, recheck, links, pending)
         return changed
 
     def _list_one(
-        self, directory: str, recursive: bool, links: list[str], pending: list[str]
+        self,
+        directory: str,
+        recursive: bool,
+        recheck: bool,
+        links: list[str],
+        pending: list[str],
     ) -> set[str]:
         """List one directory; the subdirectories to list go to `pending`."""
         old = self.listings.get(directory) or self._claim(directory)
@@ -240,7 +262,7 @@ class Snapshot:
             except OSError:
                 continue
             if is_dir:
-                if self.rules.skips_dir(path) or self._still_skipped(path, recursive):
+                if self.rules.skips_dir(path) or self._still_skipped(path, recheck):
                     continue
                 subdirs.add(path)
                 if path not in self.listings and entry.is_symlink():

@@ -1,9 +1,11 @@
 """The polling tiers and their hot list (polling.py)."""
 
 import os
+import shutil
 import time
 
 import pytest
+from devreload import polling as polling_module
 from devreload.polling import HotList, Polling, Tier
 from devreload.watchers import Burst
 
@@ -97,3 +99,73 @@ def test_polling_backs_off_to_stay_in_its_cpu_budget():
     tier.ran(started=0.0, cost=0.01)  # a slow file system: 10 ms a pass
     assert tier.interval == pytest.approx(0.01 / 0.003)
     assert tier.due == pytest.approx(tier.interval)
+
+
+@pytest.fixture
+def one_directory_a_pass(polling, monkeypatch):
+    """The whole-tree tier with its slice always spent: one directory a
+    pass; the directories listed, pass by pass."""
+    monkeypatch.setattr(polling_module, "SLICE_SECONDS", 0)
+    walk_one, listed = polling.snapshot.walk_one, []
+
+    def listing(directory):
+        listed.append(directory)
+        return walk_one(directory)
+
+    monkeypatch.setattr(polling.snapshot, "walk_one", listing)
+    return listed
+
+
+def test_the_whole_tree_is_polled_a_slice_at_a_time(
+    polling, root, one_directory_a_pass
+):
+    """No pass holds up the loop for long, yet a round of passes sees an
+    in-place edit of a cold file anywhere."""
+    cold = [write(root / "pkg" / f"sub_{n}" / "m.py") for n in range(5)]
+    polling.snapshot.walk()
+    write(root / "pkg" / "sub_2" / "m.py", "VALUE = 22\n")
+    bump(cold[2])
+    round_ = len(polling.snapshot.listings)
+    found = [polling.poll_tree() for _ in range(round_)]
+    assert len(one_directory_a_pass) == round_
+    assert set(one_directory_a_pass) == set(polling.snapshot.listings)
+    assert [changed for changed in found if changed] == [{cold[2]}]
+    assert polling.poll_tree() == set()  # the next round, nothing new
+
+
+class Watched(list):
+    """A file-event watcher's side: the directories it was asked to watch."""
+
+    def watch(self, directory):
+        self.append(directory)
+
+    def unwatch(self, directory):
+        pass
+
+
+def test_a_directory_removed_during_a_round_is_not_watched_again(
+    polling, root, one_directory_a_pass
+):
+    gone = root / "pkg" / "gone"
+    module = write(gone / "inner" / "m.py")
+    polling.snapshot.walk()
+    polling.snapshot.watchers.append(watched := Watched())
+    polling.poll_tree()  # a round begins
+    shutil.rmtree(gone)
+    found = set().union(*(polling.poll_tree() for _ in range(5)))
+    assert found == {module}
+    assert watched == []
+    assert not any(d.startswith(str(gone)) for d in polling.snapshot.listings)
+
+
+def test_a_virtualenv_no_longer_one_is_walked_by_a_round(
+    polling, root, one_directory_a_pass
+):
+    """As a full walk does: its marker gone, its files are watched."""
+    marker = write(root / "env" / "pyvenv.cfg", "home = /usr/bin\n")
+    module = write(root / "env" / "tool.py")
+    polling.snapshot.walk()
+    assert module not in polling.snapshot.files
+    os.remove(marker)
+    found = set().union(*(polling.poll_tree() for _ in range(5)))
+    assert module in found
