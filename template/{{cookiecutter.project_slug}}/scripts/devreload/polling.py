@@ -33,8 +33,10 @@ from collections.abc import Callable, Iterable
 
 from .snapshot import Snapshot, signature
 
-# How long a pass of the whole-tree tier lists directories (one at least).
+# How long a pass of the whole-tree tier lists directories (one at least),
+# and how soon a round of passes over the whole tree may start again.
 SLICE_SECONDS = 0.005
+ROUND_SECONDS = 2.0
 
 
 class Tier:
@@ -147,12 +149,14 @@ class Polling:
         # look again no more often than this.
         self.burst_interval = interval / 2
         self.next_burst_look = 0.0
-        self.turns: list[str] = []  # the directories the tree's walk has left
+        self.turns: list[str] = []  # the directories this round has left
+        self.round_size = 0
         budget = cpu_budget_percent / 100
+        self.tree = Tier(self.poll_tree, ROUND_SECONDS, budget * 0.5)
         self.tiers = [
             Tier(self.poll_hot, interval, budget * 0.3),
             Tier(self.poll_dirs, interval * 4, budget * 0.2),
-            Tier(self.poll_tree, interval * 5, budget * 0.5),
+            self.tree,
         ]
 
     def fileno(self) -> int | None:
@@ -197,12 +201,16 @@ class Polling:
         if not self.turns:
             roots, listed = self.snapshot.roots, self.snapshot.listings
             self.turns = list(dict.fromkeys([*roots, *listed]))[::-1]
+            self.round_size = len(self.turns)
         changed: set[str] = set()
-        until = time.monotonic() + SLICE_SECONDS
+        until, left = time.monotonic() + SLICE_SECONDS, len(self.turns)
         while self.turns:
             changed |= self.snapshot.walk_one(self.turns.pop())
             if time.monotonic() >= until:
                 break
+        # A round takes ROUND_SECONDS at least, in however many passes.
+        share = (left - len(self.turns)) / self.round_size
+        self.tree.min_interval = ROUND_SECONDS * share
         return changed
 
     def _relist_changed(self, dirs: Iterable[str]) -> set[str]:

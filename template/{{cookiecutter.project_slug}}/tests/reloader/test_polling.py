@@ -6,7 +6,7 @@ import time
 
 import pytest
 from devreload import polling as polling_module
-from devreload.polling import HotList, Polling, Tier
+from devreload.polling import ROUND_SECONDS, HotList, Polling, Tier
 from devreload.watchers import Burst
 
 from .helpers import bump, write
@@ -169,3 +169,14 @@ def test_a_virtualenv_no_longer_one_is_walked_by_a_round(
     os.remove(marker)
     found = set().union(*(polling.poll_tree() for _ in range(5)))
     assert module in found
+
+
+def test_a_round_over_the_tree_takes_the_same_time_however_sliced(polling, monkeypatch):
+    """Not more often than a small tree walked at once would be."""
+    polling.tree.run()  # the whole small tree in one pass
+    assert polling.tree.interval == ROUND_SECONDS
+    monkeypatch.setattr(polling_module, "SLICE_SECONDS", 0)
+    passes = len(polling.snapshot.listings)  # one directory a pass
+    polling.tree.run()
+    assert passes > 1
+    assert polling.tree.interval == pytest.approx(ROUND_SECONDS / passes)
