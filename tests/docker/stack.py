@@ -493,7 +493,8 @@ print(json.dumps({
 
 def cpu_seconds(stack: Stack, service: str = "dev") -> float:
     """CPU time used so far by the service's processes, ended ones included
-    (healthchecks and `exec`s left out: they are no child of the server)."""
+    (healthchecks and `exec`s left out: they descend from no process of the
+    container)."""
     return sum(cpu_by_process(stack, service).values())
 
 
@@ -504,10 +505,10 @@ def cpu_by_process(stack: Stack, service: str = "dev") -> dict[str, float]:
     return json.loads(result.stdout)
 
 
-def cpu_spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-    """What each process used between two `cpu_by_process`; those that
-    ended meanwhile counted in their parent's."""
-    return {name: used - before.get(name, 0.0) for name, used in after.items()}
+def cpu_spent(before: dict[str, float], after: dict[str, float]) -> float:
+    """CPU seconds used between two `cpu_by_process`: a process that ended
+    meanwhile moved its time into its parent's, so only totals compare."""
+    return sum(after.values()) - sum(before.values())
 
 
 # Writes (text given) or removes a file in the interpreter's site-packages.

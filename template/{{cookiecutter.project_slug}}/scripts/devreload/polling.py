@@ -11,9 +11,12 @@ polls in three tiers:
 - directories, which change when a file in them is created, deleted or
   replaced by a rename (how vim and JetBrains save);
 - the whole tree, as the safety net for in-place edits of cold files: a
-  slice of its directories at each pass, so that no pass holds up the loop
-  (a save waits while one runs; a walk of 10,000 files takes 50 ms, far
-  more on a slow file system) and its cost comes evenly, not in spikes.
+  slice of its directories at each pass, so that looking for nothing holds
+  up the loop for no more than a few milliseconds (a save waits while a
+  pass runs; a walk of 10,000 files takes 50 ms, far more on a slow file
+  system), and its cost comes evenly, not in spikes. Once a slice finds a
+  change, the rest of the tree is walked at once: a formatter that
+  rewrites many cold files in place gives one reload, not one per slice.
 
 Each tier waits long enough that its cost stays within its share of the
 CPU budget, measured from how long its last pass took, so a slow file
@@ -149,7 +152,7 @@ class Polling:
         # look again no more often than this.
         self.burst_interval = interval / 2
         self.next_burst_look = 0.0
-        self.turns: list[str] = []  # the directories this round has left
+        self.turns: list[str] = []  # the directories still to list this round
         self.round_size = 0
         budget = cpu_budget_percent / 100
         self.tree = Tier(self.poll_tree, ROUND_SECONDS, budget * 0.5)
@@ -197,7 +200,8 @@ class Polling:
 
     def poll_tree(self) -> set[str]:
         """The next slice of the whole tree: directories listed again in
-        turn for SLICE_SECONDS; once all had theirs, a new round."""
+        turn for SLICE_SECONDS; once all had theirs, a new round. A change
+        found: the whole tree at once, and a new round."""
         if not self.turns:
             roots, listed = self.snapshot.roots, self.snapshot.listings
             self.turns = list(dict.fromkeys([*roots, *listed]))[::-1]
@@ -208,8 +212,11 @@ class Polling:
             changed |= self.snapshot.walk_one(self.turns.pop())
             if time.monotonic() >= until:
                 break
+        if changed:  # others may have changed too, in slices already listed
+            changed |= self.snapshot.walk()
+            self.turns = []
         # A round takes ROUND_SECONDS at least, in however many passes.
-        share = (left - len(self.turns)) / self.round_size
+        share = (left - len(self.turns)) / max(1, self.round_size)
         self.tree.min_interval = ROUND_SECONDS * share
         return changed
 

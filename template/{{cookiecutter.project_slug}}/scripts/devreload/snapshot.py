@@ -302,7 +302,7 @@ class Snapshot:
 
     def _still_skipped(self, directory: str, recheck: bool) -> bool:
         """Whether a directory found to be a virtualenv or cache still is;
-        looked at again on full walks only."""
+        looked at again by full walks (and their slices) only."""
         if directory not in self.skipped:
             return False
         if not recheck:
