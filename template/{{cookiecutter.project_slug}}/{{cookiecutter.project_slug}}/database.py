@@ -50,6 +50,9 @@ UNAVAILABLE = "The database is unavailable. Try again in a moment."
 # dev (and `docker compose run dev ...`) starts with its database, not
 # after its healthcheck: what connects first waits this long for it.
 WAIT_FOR_IT_SECONDS = 30
+# What a server says when it will not take the connection, however long one
+# waits: a failed connection has no SQLSTATE in psycopg, only libpq's text.
+REFUSALS = ("password authentication failed", "no pg_hba.conf entry", "does not exist")
 
 HOW_TO_MAKE_A_PASSWORD = config.how_to_make_a_password("POSTGRES_PASSWORD")
 
@@ -64,15 +67,22 @@ def connect_when_ready(engine, say=print):
         try:
             return engine.connect()
         except OperationalError as error:
-            # No SQLSTATE: no server answered; 57P03: it is starting up.
-            starting = getattr(error.orig, "sqlstate", None) in (None, "57P03")
-            if not starting or time.monotonic() > deadline:
+            if refused(error) or time.monotonic() > deadline:
                 raise
             if not said:
                 said = True
                 reason = str(error.orig).strip().splitlines()[0]
                 say(f"Waiting for the database ({reason})")
             time.sleep(0.1)
+
+
+def refused(error: OperationalError) -> bool:
+    """Whether the server answered no for good, rather than not at all or
+    not yet (starting up: SQLSTATE 57P03, or no SQLSTATE and its text)."""
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate not in (None, "57P03"):
+        return True
+    return sqlstate is None and any(text in str(error.orig) for text in REFUSALS)
 
 
 def database_uri(app: Flask) -> str:

@@ -13,13 +13,20 @@ from {{ cookiecutter.project_slug }} import (
 )
 
 
-def test_a_refusal_fails_at_once(migrated_app):
-    """A wrong password is no database starting up: nothing to wait for."""
-    url = make_url(migrated_app.config["SQLALCHEMY_DATABASE_URI"])
-    wrong = url.set(password=secrets.token_urlsafe())
+@pytest.mark.parametrize(
+    ("wrong", "refusal"),
+    [
+        ({"password": secrets.token_urlsafe()}, "password authentication failed"),
+        ({"database": "no_such_database"}, "does not exist"),
+    ],
+    ids=["wrong password", "no such database"],
+)
+def test_a_refusal_fails_at_once(migrated_app, wrong, refusal):
+    """Not a database starting up: nothing to wait for."""
+    url = make_url(migrated_app.config["SQLALCHEMY_DATABASE_URI"]).set(**wrong)
     said = []
-    with pytest.raises(OperationalError, match="password"):
-        database.connect_when_ready(create_engine(wrong), say=said.append)
+    with pytest.raises(OperationalError, match=refusal):
+        database.connect_when_ready(create_engine(url), say=said.append)
     assert said == []
 
 
