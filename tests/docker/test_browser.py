@@ -21,6 +21,7 @@ from tests.docker.browser import (
     frame_of,
     latest_pin,
     open_console,
+    page_text,
     until,
 )
 from tests.docker.stack import (
@@ -127,5 +128,7 @@ def test_the_notes_form_posts_in_a_real_browser(dev, browser):
     browser.get(dev.url("dev", "/notes"))
     field = browser.find_element(By.NAME, "text")
     field.send_keys(text + Keys.ENTER)
-    until(browser, lambda b: text in b.find_element(By.TAG_NAME, "ul").text)
+    # The page's text in one call: the list found on the page being left
+    # would be stale by the time its text is read.
+    until(browser, lambda b: text in page_text(b))
     assert browser.current_url == dev.url("dev", "/notes")

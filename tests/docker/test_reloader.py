@@ -245,10 +245,10 @@ def test_a_bulk_write_gives_few_reloads_then_quiet(dev, package, directories, fi
         assert 1 <= after - before <= 3
         # No lasting cost: back within the polling's CPU budget (1% of a
         # core, the whole tree walked a slice at a time), with a margin.
-        before = cpu_by_process(dev)
+        cpu_before = cpu_by_process(dev)
         time.sleep(10)
-        after = cpu_by_process(dev)
-        assert cpu_spent(before, after) / 10 < 0.02, (before, after)
+        cpu_after = cpu_by_process(dev)
+        assert cpu_spent(cpu_before, cpu_after) / 10 < 0.02, (cpu_before, cpu_after)
         marker = uuid.uuid4().hex
         views = package / "views.py"
         write_in_place(views, views.read_text() + PROBE_VIEW.format(marker=marker))
